@@ -1,0 +1,5 @@
+import sys
+
+from mailtui.cli import main
+
+sys.exit(main())

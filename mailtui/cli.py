@@ -1,0 +1,267 @@
+"""The command line (DESIGN §7): parse, call the engine, print, exit with a sysexits code.
+
+This path must stay light: it never imports Textual (the composer is loaded only when
+`mailtui` runs with no subcommand).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import NoReturn
+
+from mailtui import __version__, locations
+from mailtui.config import Config, Profile, load_config
+from mailtui.errors import EX_OK, InputFileError, MailError, MessageError, UsageError
+from mailtui.message import Draft
+
+PROG = "mailtui"
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse exits 2 on bad usage; sysexits (and scripts that retry) expect 64."""
+
+    def error(self, message: str) -> NoReturn:
+        self.print_usage(sys.stderr)
+        self.exit(64, f"{self.prog}: error: {message}\n")
+
+
+def _common(parser: argparse.ArgumentParser, suppress: bool) -> None:
+    default = argparse.SUPPRESS if suppress else None
+    parser.add_argument("--config", metavar="PATH", default=default, help="config file to use")
+    parser.add_argument("--profile", metavar="NAME", default=default, help="profile to use")
+
+
+def _message_options(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("message")
+    group.add_argument("--to", action="append", default=[], metavar="ADDR")
+    group.add_argument("--cc", action="append", default=[], metavar="ADDR")
+    group.add_argument("--bcc", action="append", default=[], metavar="ADDR")
+    group.add_argument("--from", dest="from_addr", default="", metavar="ADDR")
+    group.add_argument("--reply-to", default="", metavar="ADDR")
+    group.add_argument("--subject", default=None, metavar="TEXT")
+    group.add_argument(
+        "--header", action="append", default=[], metavar='"Name: value"', help="repeatable"
+    )
+    body = group.add_mutually_exclusive_group()
+    body.add_argument("--body", default=None, metavar="TEXT")
+    body.add_argument("--body-file", default=None, metavar="PATH", help='"-" reads standard input')
+    group.add_argument("--html-file", default=None, metavar="PATH")
+    group.add_argument("--attach", action="append", default=[], metavar="PATH")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog=PROG, description="A terminal mail composer with a verified SMTP engine.")
+    parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
+    _common(parser, suppress=False)
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    send = commands.add_parser("send", help="build, validate and send a message")
+    _common(send, suppress=True)
+    _message_options(send)
+    send.add_argument("--debug", action="store_true", help="show the SMTP conversation")
+
+    preview = commands.add_parser("preview", help="show the message without sending it")
+    _common(preview, suppress=True)
+    _message_options(preview)
+    view = preview.add_mutually_exclusive_group()
+    view.add_argument("--source", action="store_true", help="the exact bytes after DATA")
+    view.add_argument("--envelope", action="store_true", help="MAIL FROM, RCPT TO, MIME tree")
+
+    check = commands.add_parser("check", help="test connection, TLS and AUTH; sends nothing")
+    _common(check, suppress=True)
+    check.add_argument("--debug", action="store_true", help="show the SMTP conversation")
+
+    profiles = commands.add_parser("profiles", help="list the configured profiles")
+    _common(profiles, suppress=True)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        if args.command is None:
+            return _composer(args)
+        config = load_config(locations.config_path(args.config))
+        for warning in config.warnings:
+            _say(f"warning: {warning}")
+        handler = {"send": _send, "preview": _preview, "check": _check, "profiles": _profiles}
+        return handler[args.command](args, config)
+    except MailError as exc:
+        _report(exc)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        _say("interrupted")
+        return 130
+
+
+def _composer(args: argparse.Namespace) -> int:
+    print("mailtui: the composer arrives in the next release; use `mailtui send --help` now.")
+    return EX_OK
+
+
+def _say(text: str) -> None:
+    print(f"{PROG}: {text}", file=sys.stderr)
+
+
+def _report(exc: MailError) -> None:
+    stage = f" [{exc.stage}]" if exc.stage else ""
+    _say(f"error{stage}: {exc}")
+    if exc.draft_path:
+        _say(f"the message is kept as a draft: {exc.draft_path}")
+
+
+def _draft_from_args(args: argparse.Namespace) -> Draft:
+    headers = []
+    for text in args.header:
+        name, colon, value = text.partition(":")
+        if not colon:
+            raise UsageError(
+                f"--header {text!r} has no colon.", hint='Write --header "Name: value".'
+            )
+        headers.append((name.strip(), value.strip()))
+    return Draft(
+        from_addr=args.from_addr,
+        to=tuple(args.to),
+        cc=tuple(args.cc),
+        bcc=tuple(args.bcc),
+        reply_to=args.reply_to,
+        subject=args.subject or "",
+        body=_body(args),
+        html=_read_text(args.html_file, "HTML file") if args.html_file else "",
+        attachments=tuple(args.attach),
+        headers=tuple(headers),
+    )
+
+
+def _body(args: argparse.Namespace) -> str:
+    if args.body is not None:
+        return args.body
+    if args.body_file is not None:
+        return _read_text(args.body_file, "body file")
+    return ""
+
+
+def _read_text(path_text: str, what: str) -> str:
+    try:
+        raw = sys.stdin.buffer.read() if path_text == "-" else Path(path_text).read_bytes()
+    except FileNotFoundError:
+        raise InputFileError(
+            f"The {what} {path_text} does not exist.", hint="Check the path."
+        ) from None
+    except OSError as exc:
+        raise InputFileError(
+            f"The {what} {path_text} cannot be read: {exc.strerror}.", hint="Check its permissions."
+        ) from None
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise MessageError(
+            f"The {what} {path_text} is not UTF-8 text (byte {exc.start}).",
+            hint="Convert it, e.g. iconv -f latin1 -t utf-8, or send it with --attach.",
+        ) from None
+
+
+def _prompt_password(profile: Profile) -> str:
+    if not sys.stdin.isatty():
+        from mailtui.credentials import resolve_password
+
+        return resolve_password(profile)  # raises the "no password" ConfigError
+    import getpass
+
+    return getpass.getpass(f"Password for {profile.username} at {profile.host}: ")
+
+
+def _transcript(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    if not args.debug:
+        return None
+    from mailtui.transport import Transcript
+
+    return Transcript(sink=lambda line: print(f"  {line}", file=sys.stderr))
+
+
+def _send(args: argparse.Namespace, config: Config) -> int:
+    from mailtui.delivery import deliver
+    from mailtui.store import Store
+
+    profile = config.profile(args.profile)
+    draft = _draft_from_args(args)
+    store = Store(locations.data_dir())
+    done = deliver(
+        draft,
+        profile,
+        store,
+        password_prompt=_prompt_password,
+        transcript=_transcript(args),
+    )
+    for warning in done.warnings:
+        _say(warning)
+    if profile.handler == "dummy":
+        print(done.dummy_text)
+        return done.exit_code
+    if done.accepted:
+        print(
+            f"Sent to {', '.join(done.accepted)} via {profile.name} ({profile.security_summary()})."
+        )
+    if done.sent_copy:
+        print(f"Sent copy: {done.sent_copy}")
+    for recipient, (code, text) in done.refused.items():
+        _say(f"refused [RCPT]: {recipient}: {code} {text}")
+    if done.refused_draft:
+        _say(f"a draft addressed to the refused recipients is kept: {done.refused_draft}")
+    return done.exit_code
+
+
+def _preview(args: argparse.Namespace, config: Config) -> int:
+    from mailtui.delivery import prepare
+    from mailtui.render import render_dummy, render_envelope, render_source
+
+    profile = config.profile(args.profile)
+    built = prepare(_draft_from_args(args), profile)
+    if args.source:
+        sys.stdout.buffer.write(render_source(built))
+        sys.stdout.flush()
+    elif args.envelope:
+        print(render_envelope(built, profile), end="")
+    else:
+        print(render_dummy(built))
+    return EX_OK
+
+
+def _check(args: argparse.Namespace, config: Config) -> int:
+    from mailtui.credentials import resolve_password
+    from mailtui.transport import check
+
+    profile = config.profile(args.profile)
+    print(f"Checking profile {profile.name}: {profile.security_summary()}")
+    for note in profile.notes():
+        print(f"  note: {note}")
+    if profile.handler == "dummy":
+        print("  ok      the dummy handler needs no server; nothing leaves this machine")
+        return EX_OK
+    password = resolve_password(profile, _prompt_password)
+    report = check(profile, password, transcript=_transcript(args))
+    width = max(len(s.stage) for s in report.stages)
+    for stage in report.stages:
+        mark = "ok    " if stage.ok else "FAILED"
+        print(f"  {mark}  {stage.stage:<{width}}  {stage.detail}")
+        if stage.hint:
+            print(f"  {'':6}  {'':<{width}}  hint: {stage.hint}")
+    if report.error is not None:
+        return report.error.exit_code
+    return EX_OK
+
+
+def _profiles(args: argparse.Namespace, config: Config) -> int:
+    source = config.path or "built-in (no config file)"
+    print(f"Profiles from {source}:")
+    for name, profile in config.profiles.items():
+        mark = "*" if name == config.default_profile else " "
+        print(f" {mark} {name:<16} {profile.handler:<6} {profile.security_summary()}")
+    return EX_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,338 @@
+"""Profiles: the schema of DESIGN §2, read from TOML, validated into frozen dataclasses.
+
+Reading stays light (tomllib only) because the CLI send path loads it; writing lives in
+config_writer.py, which pulls in the format-preserving tomlkit.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+import sys
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on 3.10 only
+    import tomli as tomllib
+
+from mailtui.errors import ConfigError
+
+HANDLERS = ("smtp", "dummy")
+DUMMY_PROFILE_NAME = "dummy"
+
+
+@dataclass(frozen=True, slots=True)
+class Profile:
+    """One SMTP profile. Field names are Cement's `[mail.smtp]` keys plus mailtui's own."""
+
+    name: str
+    handler: str = "smtp"
+    host: str = "localhost"
+    port: int = 0  # 0 means "the usual port for the security chosen": see effective_port
+    timeout: float = 30.0
+    ssl: bool = False
+    # STARTTLS is on unless switched off: a profile must opt out of encryption, not in.
+    tls: bool = True
+    auth: bool = False
+    username: str = ""
+    password: str = field(default="", repr=False)
+    password_command: str = ""
+    from_addr: str = ""
+    reply_to: str = ""
+    to: tuple[str, ...] = ()
+    cc: tuple[str, ...] = ()
+    bcc: tuple[str, ...] = ()
+    subject: str = ""
+    subject_prefix: str = ""
+    verify: bool = True
+    ca_file: str = ""
+    tls_fingerprint: str = ""
+    allow_plaintext_auth: bool = False
+
+    @property
+    def effective_port(self) -> int:
+        if self.port:
+            return self.port
+        if self.ssl:
+            return 465
+        return 587 if self.tls else 25
+
+    @property
+    def starttls(self) -> bool:
+        """STARTTLS is never sent on a connection that is already TLS (Cement does send it)."""
+        return self.tls and not self.ssl
+
+    @property
+    def encrypted(self) -> bool:
+        return self.ssl or self.tls
+
+    def security_summary(self) -> str:
+        """One line a person can trust at a glance: where, how encrypted, how verified."""
+        if self.handler == "dummy":
+            return "dummy handler: nothing leaves this machine"
+        if self.ssl:
+            how = "TLS"
+        elif self.tls:
+            how = "STARTTLS"
+        else:
+            how = "no encryption"
+        if not self.encrypted:
+            trust = ""
+        elif self.tls_fingerprint:
+            trust = ", certificate pinned"
+        elif not self.verify:
+            trust = ", CERTIFICATE NOT VERIFIED"
+        else:
+            trust = ", certificate verified"
+        login = f", AUTH as {self.username}" if self.auth else ""
+        return f"{self.host}:{self.effective_port}, {how}{trust}{login}"
+
+    def notes(self) -> list[str]:
+        """Things worth telling the person about this profile, though none is an error."""
+        notes = []
+        if self.ssl and self.tls:
+            notes.append(
+                "ssl and tls are both on: mailtui uses implicit TLS only and never sends "
+                "STARTTLS inside it."
+            )
+        if self.encrypted and not self.verify and not self.tls_fingerprint:
+            notes.append(
+                "verify = false: the server certificate is NOT checked; anyone on the path "
+                "can read this mail and the password. Set ca_file or tls_fingerprint instead."
+            )
+        return notes
+
+
+DUMMY_PROFILE = Profile(name=DUMMY_PROFILE_NAME, handler="dummy", from_addr="noreply@localhost")
+
+_BOOL_KEYS = {"ssl", "tls", "auth", "verify", "allow_plaintext_auth"}
+_LIST_KEYS = {"to", "cc", "bcc"}
+_STRING_KEYS = {
+    "handler",
+    "host",
+    "username",
+    "password",
+    "password_command",
+    "from_addr",
+    "reply_to",
+    "subject",
+    "subject_prefix",
+    "ca_file",
+    "tls_fingerprint",
+}
+PROFILE_KEYS = {f.name for f in fields(Profile)} - {"name"}
+_TRUE = {"true", "yes", "on", "1"}
+_FALSE = {"false", "no", "off", "0", ""}
+
+
+@dataclass(frozen=True, slots=True)
+class Config:
+    path: Path | None
+    profiles: dict[str, Profile]
+    default_profile: str
+    warnings: tuple[str, ...] = ()
+
+    def profile(self, name: str | None = None) -> Profile:
+        wanted = name or self.default_profile
+        try:
+            return self.profiles[wanted]
+        except KeyError:
+            known = ", ".join(self.profiles) or "none"
+            where = f" in {self.path}" if self.path else ""
+            raise ConfigError(
+                f'There is no profile "{wanted}"{where}.',
+                hint=f"Known profiles: {known}. Add a [profiles.{wanted}] table or pick one.",
+            ) from None
+
+
+def builtin_config() -> Config:
+    return Config(path=None, profiles={DUMMY_PROFILE_NAME: DUMMY_PROFILE}, default_profile="dummy")
+
+
+def load_config(path: Path) -> Config:
+    """Read `path`; with no file there, the built-in dummy profile."""
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        return builtin_config()
+    except OSError as exc:
+        raise ConfigError(
+            f"Cannot read the config file {path}: {exc.strerror}.",
+            hint="Check the file's permissions.",
+        ) from None
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise ConfigError(
+            f"The config file {path} is not UTF-8 text.", hint="Save it as UTF-8."
+        ) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(
+            f"The config file {path} is not valid TOML: {exc}.",
+            hint="Fix the syntax at that line (see config.example.toml for the format).",
+        ) from None
+    return parse_config(data, path)
+
+
+def parse_config(data: dict[str, Any], path: Path) -> Config:
+    warnings: list[str] = []
+    tables = data.get("profiles")
+    if tables is None or tables == {}:
+        raise ConfigError(
+            f"The config file {path} defines no profiles.",
+            hint='Add a [profiles.NAME] table with at least handler = "smtp" and host '
+            "(see config.example.toml).",
+        )
+    if not isinstance(tables, dict):
+        raise ConfigError(
+            f"In {path}, `profiles` must be a table of tables.",
+            hint="Write each profile as [profiles.NAME].",
+        )
+    for key in data:
+        if key not in ("profiles", "default_profile"):
+            warnings.append(f"{path}: unknown top-level key `{key}` ignored.")
+
+    profiles: dict[str, Profile] = {}
+    for name, table in tables.items():
+        where = f"In {path}, [profiles.{name}]"
+        if not isinstance(table, dict):
+            raise ConfigError(
+                f"{where} must be a table.", hint=f"Write it as [profiles.{name}] with keys below."
+            )
+        profile, profile_warnings = parse_profile(name, table, where)
+        warnings += profile_warnings
+        profiles[name] = profile
+        check_password_file_mode(profile, path)
+
+    default = data.get("default_profile", next(iter(profiles)))
+    if not isinstance(default, str) or default not in profiles:
+        raise ConfigError(
+            f"In {path}, default_profile = {default!r} names no profile.",
+            hint=f"Use one of: {', '.join(profiles)}.",
+        )
+    return Config(path=path, profiles=profiles, default_profile=default, warnings=tuple(warnings))
+
+
+def parse_profile(name: str, table: dict[str, Any], where: str) -> tuple[Profile, list[str]]:
+    values: dict[str, Any] = {}
+    warnings: list[str] = []
+    for key, value in table.items():
+        canonical = "from_addr" if key == "from" else key  # Cement's example spells it `from`
+        if canonical not in PROFILE_KEYS:
+            warnings.append(f"{where}: unknown key `{key}` ignored.")
+            continue
+        values[canonical] = _coerce(canonical, value, where)
+
+    if values.get("handler", "smtp") not in HANDLERS:
+        raise ConfigError(
+            f"{where}: handler = {values['handler']!r} is not a known handler.",
+            hint='Use "smtp" to deliver or "dummy" to only render and record.',
+        )
+    port = values.get("port", 0)
+    if not 0 <= port <= 65535 or ("port" in values and port == 0):
+        raise ConfigError(
+            f"{where}: port = {port} is out of range.",
+            hint="port must be 1-65535 (465 for ssl, 587 for tls, 25 for neither).",
+        )
+    if values.get("timeout", 30.0) <= 0:
+        raise ConfigError(
+            f"{where}: timeout = {values['timeout']} must be more than 0 seconds.",
+            hint="Use e.g. timeout = 30.",
+        )
+    if values.get("auth") and not values.get("username"):
+        raise ConfigError(
+            f"{where}: auth = true needs `username`.",
+            hint='Add username = "..." or set auth = false.',
+        )
+    if values.get("password") and values.get("password_command"):
+        raise ConfigError(
+            f"{where}: both `password` and `password_command` are set.",
+            hint="Keep one of them (password_command keeps the secret out of the file).",
+        )
+    fingerprint = values.get("tls_fingerprint", "")
+    if fingerprint:
+        normalized = normalize_fingerprint(fingerprint)
+        if len(normalized) != 64 or any(c not in "0123456789abcdef" for c in normalized):
+            raise ConfigError(
+                f"{where}: tls_fingerprint is not a SHA-256 fingerprint.",
+                hint="Give 64 hex digits (colons allowed), as `mailtui check` prints it.",
+            )
+        values["tls_fingerprint"] = normalized
+    ca_file = values.get("ca_file", "")
+    if ca_file:
+        values["ca_file"] = str(Path(ca_file).expanduser())
+        if not Path(values["ca_file"]).is_file():
+            raise ConfigError(
+                f"{where}: ca_file = {ca_file!r} is not a readable file.",
+                hint="Point it at a PEM file of the CA certificates to trust.",
+            )
+    return Profile(name=name, **values), warnings
+
+
+def normalize_fingerprint(text: str) -> str:
+    return text.replace(":", "").replace(" ", "").lower()
+
+
+def _coerce(key: str, value: Any, where: str) -> Any:
+    """Accept what Cement's configs hold ("yes", "60", comma strings) strictly."""
+    if key in _BOOL_KEYS:
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, int) and value in (0, 1):
+            return bool(value)
+        if isinstance(value, str) and value.strip().lower() in _TRUE | _FALSE:
+            return value.strip().lower() in _TRUE
+        raise ConfigError(
+            f"{where}: {key} = {value!r} is not true or false.",
+            hint=f"Write {key} = true or {key} = false.",
+        )
+    if key in ("port", "timeout"):
+        number: Any = value
+        if isinstance(value, str):
+            try:
+                number = float(value.strip()) if key == "timeout" else int(value.strip())
+            except ValueError:
+                number = None
+        if isinstance(number, bool) or not isinstance(number, (int, float)):
+            raise ConfigError(
+                f"{where}: {key} = {value!r} is not a number.",
+                hint=f"Write e.g. {key} = {587 if key == 'port' else 30}.",
+            )
+        if key == "port" and number != int(number):
+            raise ConfigError(f"{where}: port = {value!r} is not a whole number.", hint="e.g. 587.")
+        return int(number) if key == "port" else float(number)
+    if key in _LIST_KEYS:
+        if isinstance(value, str):
+            return (value,) if value.strip() else ()
+        if isinstance(value, list) and all(isinstance(v, str) for v in value):
+            return tuple(v for v in value if v.strip())
+        raise ConfigError(
+            f"{where}: {key} = {value!r} is not a list of addresses.",
+            hint=f'Write {key} = ["a@example.com", "b@example.com"] or one comma-separated string.',
+        )
+    if key in _STRING_KEYS:
+        if isinstance(value, str):
+            return value
+        raise ConfigError(
+            f"{where}: {key} = {value!r} must be a string.", hint=f'Write {key} = "..." in quotes.'
+        )
+    raise AssertionError(key)  # every key of Profile is in one of the groups above
+
+
+def check_password_file_mode(profile: Profile, path: Path) -> None:
+    """A password in a file that others can read is no secret: refuse it, as ssh does."""
+    if not profile.password:
+        return
+    try:
+        mode = stat.S_IMODE(os.stat(path).st_mode)
+    except OSError:
+        return
+    if mode & 0o077:
+        raise ConfigError(
+            f"{path} holds a password for profile {profile.name!r} but is readable by "
+            f"group or others (mode {mode:04o}).",
+            hint=f"Run: chmod 600 {path}   (or move the secret to password_command).",
+        )

@@ -1,0 +1,120 @@
+"""Writes the config file back without losing a person's comments, key order or unknown keys.
+
+tomlkit keeps the document as it was written; a save replaces the file atomically (temp file
+in the same folder, fsync, rename), so an interrupted save leaves the old file or the new one.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import tomlkit
+from tomlkit.items import Table
+
+from mailtui.errors import ConfigError
+
+
+class ConfigDocument:
+    """An editable view of the config file; `save()` writes it."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        try:
+            text = path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            text = ""
+        try:
+            self.doc = tomlkit.parse(text)
+        except tomlkit.exceptions.ParseError as exc:
+            raise ConfigError(
+                f"The config file {path} is not valid TOML: {exc}.", hint="Fix that line first."
+            ) from None
+
+    def _profiles(self) -> Table:
+        if "profiles" not in self.doc:
+            self.doc["profiles"] = tomlkit.table(is_super_table=True)
+        return self.doc["profiles"]
+
+    def profile_names(self) -> list[str]:
+        return list(self.doc.get("profiles", {}))
+
+    def set(self, profile: str, key: str, value: Any) -> None:
+        """Set one key, keeping its place (and comment) when it is already in the file."""
+        profiles = self._profiles()
+        if profile not in profiles:
+            profiles[profile] = tomlkit.table()
+        table = profiles[profile]
+        if key == "from_addr" and "from" in table:
+            key = "from"  # keep the spelling the person chose
+        if isinstance(value, tuple):
+            value = list(value)
+        table[key] = value
+
+    def remove(self, profile: str, key: str) -> None:
+        table = self._profiles().get(profile)
+        if table is not None and key in table:
+            del table[key]
+
+    def add_profile(self, name: str, values: dict[str, Any]) -> None:
+        if name in self._profiles():
+            raise ConfigError(
+                f'A profile named "{name}" already exists.', hint="Pick another name."
+            )
+        self._profiles()[name] = tomlkit.table()
+        for key, value in values.items():
+            self.set(name, key, value)
+
+    def rename_profile(self, old: str, new: str) -> None:
+        profiles = self._profiles()
+        if new in profiles:
+            raise ConfigError(f'A profile named "{new}" already exists.', hint="Pick another name.")
+        # Rebuild in order so the renamed table stays where it was.
+        items = [(new if k == old else k, v) for k, v in profiles.items()]
+        for key, _ in list(profiles.items()):
+            del profiles[key]
+        for key, value in items:
+            profiles[key] = value
+        if self.doc.get("default_profile") == old:
+            self.doc["default_profile"] = new
+
+    def delete_profile(self, name: str) -> None:
+        profiles = self._profiles()
+        if name in profiles:
+            del profiles[name]
+        if self.doc.get("default_profile") == name:
+            del self.doc["default_profile"]
+
+    def set_default(self, name: str) -> None:
+        self.doc["default_profile"] = name
+
+    def text(self) -> str:
+        return tomlkit.dumps(self.doc)
+
+    def save(self) -> None:
+        write_atomically(self.path, self.text())
+
+
+def write_atomically(path: Path, text: str) -> None:
+    """Temp file beside the target, fsync, rename: readers see the old or the new, never half."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, temp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            os.fchmod(handle.fileno(), 0o600)
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temp_name, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temp_name)
+        raise
+    dir_fd = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(dir_fd)
+    finally:
+        os.close(dir_fd)

@@ -1,0 +1,61 @@
+"""Where the SMTP password comes from: the profile, a command, or a prompt the face supplies."""
+
+from __future__ import annotations
+
+import subprocess
+from collections.abc import Callable
+
+from mailtui.config import Profile
+from mailtui.errors import ConfigError
+
+PASSWORD_COMMAND_TIMEOUT = 30.0
+
+
+def resolve_password(profile: Profile, prompt: Callable[[Profile], str] | None = None) -> str:
+    """The password for `profile`, or "" when the profile does not authenticate."""
+    if not profile.auth:
+        return ""
+    if profile.password:
+        return profile.password
+    if profile.password_command:
+        return run_password_command(profile)
+    if prompt is not None:
+        return prompt(profile)
+    raise ConfigError(
+        f"Profile {profile.name!r} has auth = true but no password.",
+        hint='Set password_command (e.g. "pass show smtp/work"), or run mailtui from a '
+        "terminal so it can ask for the password.",
+    )
+
+
+def run_password_command(profile: Profile) -> str:
+    """First line of the command's output, as msmtp's passwordeval does; bounded in time."""
+    timeout = min(profile.timeout, PASSWORD_COMMAND_TIMEOUT)
+    where = f"Profile {profile.name!r}: password_command"
+    try:
+        done = subprocess.run(
+            profile.password_command,
+            shell=True,
+            capture_output=True,
+            timeout=timeout,
+            stdin=subprocess.DEVNULL,
+        )
+    except subprocess.TimeoutExpired:
+        raise ConfigError(
+            f"{where} did not finish within {timeout:g} s.",
+            hint="Check that it does not wait for input (a locked keyring, a pinentry).",
+        ) from None
+    if done.returncode != 0:
+        # Its stderr may explain; its stdout might hold the secret, so it is never shown.
+        said = done.stderr.decode("utf-8", "replace").strip().splitlines()
+        detail = f": {said[-1]}" if said else ""
+        raise ConfigError(
+            f"{where} failed with exit status {done.returncode}{detail}.",
+            hint="Run the command by hand to see what it needs.",
+        )
+    lines = done.stdout.decode("utf-8", "replace").splitlines()
+    if not lines or not lines[0]:
+        raise ConfigError(
+            f"{where} printed nothing.", hint="It must print the password on its first line."
+        )
+    return lines[0]

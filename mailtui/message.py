@@ -1,0 +1,312 @@
+"""Draft -> the exact message that will be sent (DESIGN §3).
+
+Everything is parsed and checked here, before any connection is opened: addresses are parsed
+(never split on commas), header values may hold no CR or LF, and the wire bytes are produced
+once, by one serializer, so the preview shows exactly what the server will receive.
+"""
+
+from __future__ import annotations
+
+import mimetypes
+import re
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timezone
+from email import policy
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.utils import format_datetime, make_msgid
+from pathlib import Path
+
+from mailtui.config import Profile
+from mailtui.errors import InputFileError, MessageError
+
+# 7bit transfer encodings on the wire: the message goes through any server, 8BITMIME or not.
+WIRE_POLICY = policy.SMTP.clone(cte_type="7bit")
+# Only when an address itself is not ASCII; needs the server's SMTPUTF8.
+WIRE_POLICY_UTF8 = policy.SMTPUTF8.clone(cte_type="7bit")
+
+ADDRESS_FIELDS = ("from_addr", "to", "cc", "bcc", "reply_to")
+FIELD_LABELS = {"from_addr": "From", "to": "To", "cc": "Cc", "bcc": "Bcc", "reply_to": "Reply-To"}
+
+# RFC 5322 header field name: printable ASCII except colon.
+_HEADER_NAME = re.compile(r"^[!-9;-~]+$")
+_DOMAIN_LABEL = re.compile(r"^(?!-)[^\s.@<>()\[\]\\,;:\"]+(?<!-)$")
+_FORBIDDEN_HEADERS = {"bcc", "content-type", "content-transfer-encoding", "mime-version"}
+
+
+@dataclass(frozen=True, slots=True)
+class Draft:
+    """What a person composed, as text, before anything is checked."""
+
+    from_addr: str = ""
+    to: tuple[str, ...] = ()
+    cc: tuple[str, ...] = ()
+    bcc: tuple[str, ...] = ()
+    reply_to: str = ""
+    subject: str = ""
+    body: str = ""
+    html: str = ""
+    attachments: tuple[str, ...] = ()
+    headers: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Attachment:
+    filename: str
+    content_type: str
+    data: bytes = field(repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class BuiltMessage:
+    """A validated message: the headers as sent, the envelope, and the bytes after DATA."""
+
+    message: EmailMessage  # no Bcc header: it never travels
+    from_addr: Address
+    to: tuple[Address, ...]
+    cc: tuple[Address, ...]
+    bcc: tuple[Address, ...]
+    reply_to: tuple[Address, ...]
+    subject: str
+    body: str
+    html: str
+    attachments: tuple[Attachment, ...]
+    needs_smtputf8: bool
+
+    @property
+    def envelope_from(self) -> str:
+        return self.from_addr.addr_spec
+
+    @property
+    def recipients(self) -> list[str]:
+        """Every RCPT TO, Bcc included, each once, in order."""
+        seen: dict[str, None] = {}
+        for address in (*self.to, *self.cc, *self.bcc):
+            seen.setdefault(address.addr_spec, None)
+        return list(seen)
+
+    def as_bytes(self) -> bytes:
+        """The exact bytes that go after DATA (CRLF line ends, Bcc absent)."""
+        chosen = WIRE_POLICY_UTF8 if self.needs_smtputf8 else WIRE_POLICY
+        return self.message.as_bytes(policy=chosen)
+
+    def with_bcc(self) -> EmailMessage:
+        """The copy kept in sent/: the same message, plus the Bcc header for the record."""
+        copy = _clone(self.message)
+        if self.bcc:
+            copy["Bcc"] = self.bcc
+        return copy
+
+
+def subject_with_prefix(subject: str, prefix: str) -> str:
+    """`{prefix} {subject}`; the prefix alone for an empty subject; never twice."""
+    if not prefix:
+        return subject
+    if not subject:
+        return prefix
+    if subject.startswith(prefix):
+        return subject
+    return f"{prefix} {subject}"
+
+
+def apply_profile_defaults(draft: Draft, profile: Profile) -> Draft:
+    """Fill what the person left empty from the profile, as Cement's config defaults do."""
+    return replace(
+        draft,
+        from_addr=draft.from_addr or profile.from_addr,
+        to=draft.to or profile.to,
+        cc=draft.cc or profile.cc,
+        bcc=draft.bcc or profile.bcc,
+        reply_to=draft.reply_to or profile.reply_to,
+        subject=subject_with_prefix(draft.subject or profile.subject, profile.subject_prefix),
+    )
+
+
+def parse_addresses(values: tuple[str, ...] | str, label: str) -> tuple[Address, ...]:
+    """Parse (not split) address lists: `"Doe, John" <j@x>, k@y` is two addresses."""
+    if isinstance(values, str):
+        values = (values,) if values.strip() else ()
+    found: list[Address] = []
+    for value in values:
+        _refuse_control_characters(value, label)
+        if not value.strip():
+            continue
+        try:
+            header = policy.default.header_factory(label, value)
+        except Exception:  # the stdlib parser raises assorted errors on some garbage
+            raise _invalid_address(value, label) from None
+        addresses = getattr(header, "addresses", ())
+        # A non-ASCII local part is legal with SMTPUTF8 (checked against the server later).
+        defects = [d for d in header.defects if type(d).__name__ != "NonASCIILocalPartDefect"]
+        if defects or not addresses:
+            raise _invalid_address(value, label)
+        for address in addresses:
+            _check_address(address, value, label)
+            found.append(address)
+        # The parser drops text it cannot read; what it kept must account for every comma group.
+        if value.count("@") != sum(a.addr_spec.count("@") for a in addresses):
+            raise _invalid_address(value, label)
+    return tuple(found)
+
+
+def _check_address(address: Address, value: str, label: str) -> None:
+    local, domain = address.username, address.domain
+    if not local or not domain:
+        raise _invalid_address(value, label)
+    if any(ch.isspace() for ch in local) and not address.addr_spec.startswith('"'):
+        raise _invalid_address(value, label)
+    if domain.startswith("[") and domain.endswith("]"):
+        return
+    labels = domain.split(".")
+    if any(not part or not _DOMAIN_LABEL.match(part) for part in labels):
+        raise _invalid_address(value, label)
+
+
+def _invalid_address(value: str, label: str) -> MessageError:
+    return MessageError(
+        f"{value.strip()!r} in {label} is not an email address.",
+        hint='Write name@example.com or "Name" <name@example.com>; separate several with commas.',
+    )
+
+
+def _refuse_control_characters(value: str, label: str) -> None:
+    """CR or LF in a header value would start a new header: refuse, never strip."""
+    for ch in value:
+        if ch in "\r\n":
+            raise MessageError(
+                f"{label} contains a line break (CR or LF), which could inject headers.",
+                hint=f"Remove the line break from {label}.",
+            )
+        if ord(ch) < 32 and ch != "\t" or ch == "\x7f":
+            raise MessageError(
+                f"{label} contains the control character {ch!r}.",
+                hint=f"Remove it from {label}.",
+            )
+
+
+def build_message(draft: Draft, *, now: datetime | None = None) -> BuiltMessage:
+    """Validate `draft` completely and build the message. Raises MessageError or InputFileError."""
+    from_list = parse_addresses(draft.from_addr, "From")
+    if len(from_list) != 1:
+        raise MessageError(
+            "The message needs exactly one From address."
+            if not from_list
+            else "From holds more than one address.",
+            hint='Set --from or from_addr in the profile, e.g. from_addr = "Me <me@example.com>".',
+        )
+    to = parse_addresses(draft.to, "To")
+    cc = parse_addresses(draft.cc, "Cc")
+    bcc = parse_addresses(draft.bcc, "Bcc")
+    reply_to = parse_addresses(draft.reply_to, "Reply-To")
+    if not (to or cc or bcc):
+        raise MessageError(
+            "The message has no recipients.", hint="Add at least one address in To, Cc or Bcc."
+        )
+    _refuse_control_characters(draft.subject, "Subject")
+    extra = [_checked_header(name, value) for name, value in draft.headers]
+    attachments = tuple(read_attachment(path) for path in draft.attachments)
+
+    message = EmailMessage(policy=WIRE_POLICY)
+    message["From"] = from_list
+    if to:
+        message["To"] = to
+    if cc:
+        message["Cc"] = cc
+    if reply_to:
+        message["Reply-To"] = reply_to
+    message["Subject"] = draft.subject
+    message["Date"] = format_datetime(now or datetime.now(timezone.utc))
+    # The domain of the sender, never this machine's host name (which would leak it).
+    message["Message-ID"] = make_msgid(domain=_idna(from_list[0].domain))
+    for name, value in extra:
+        message[name] = value
+
+    body = _normalize_newlines(draft.body)
+    message.set_content(body, charset="utf-8" if not body.isascii() else "us-ascii")
+    html = _normalize_newlines(draft.html)
+    if html:
+        message.add_alternative(html, subtype="html", charset="utf-8")
+    for attachment in attachments:
+        maintype, _, subtype = attachment.content_type.partition("/")
+        message.add_attachment(
+            attachment.data, maintype=maintype, subtype=subtype, filename=attachment.filename
+        )
+
+    for part in message.walk():
+        if part is not message:
+            del part["MIME-Version"]  # the stdlib adds it to every part; it belongs at the top
+
+    needs_utf8 = any(not a.addr_spec.isascii() for a in (*from_list, *to, *cc, *bcc, *reply_to))
+    return BuiltMessage(
+        message=message,
+        from_addr=from_list[0],
+        to=to,
+        cc=cc,
+        bcc=bcc,
+        reply_to=reply_to,
+        subject=draft.subject,
+        body=body,
+        html=html,
+        attachments=attachments,
+        needs_smtputf8=needs_utf8,
+    )
+
+
+def _checked_header(name: str, value: str) -> tuple[str, str]:
+    if not _HEADER_NAME.match(name):
+        raise MessageError(
+            f"{name!r} is not a valid header name.",
+            hint='Use --header "Name: value" with a name of letters, digits and dashes.',
+        )
+    if name.lower() in _FORBIDDEN_HEADERS:
+        raise MessageError(
+            f"The header {name} cannot be set by hand.",
+            hint="Use --bcc for blind copies; mailtui writes the MIME headers itself.",
+        )
+    _refuse_control_characters(value, name)
+    return name, value
+
+
+def read_attachment(path_text: str) -> Attachment:
+    path = Path(path_text).expanduser()
+    if path.is_dir():
+        raise InputFileError(
+            f"The attachment {path} is a directory.", hint="Attach files, or make an archive first."
+        )
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise InputFileError(
+            f"The attachment {path} does not exist.", hint="Check the path, or remove it."
+        ) from None
+    except OSError as exc:
+        raise InputFileError(
+            f"The attachment {path} cannot be read: {exc.strerror}.",
+            hint="Check its permissions.",
+        ) from None
+    _refuse_control_characters(path.name, "the attachment's file name")
+    content_type, encoding = mimetypes.guess_type(path.name)
+    if content_type is None or encoding is not None:
+        content_type = "application/octet-stream"  # a .tar.gz is sent as the bytes it is
+    return Attachment(filename=path.name, content_type=content_type, data=data)
+
+
+def _normalize_newlines(text: str) -> str:
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _idna(domain: str) -> str:
+    try:
+        return domain.encode("idna").decode("ascii")
+    except UnicodeError:
+        return domain
+
+
+def _clone(message: EmailMessage) -> EmailMessage:
+    from email import message_from_bytes
+
+    return message_from_bytes(message.as_bytes(policy=policy.SMTPUTF8), policy=policy.default)
+
+
+def format_addresses(addresses: tuple[Address, ...]) -> str:
+    return ", ".join(str(a) for a in addresses)

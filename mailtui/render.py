@@ -1,0 +1,102 @@
+"""The three views of one built message (DESIGN §4): Cement's dummy text, the wire source,
+and the envelope. All three come from the same BuiltMessage the transport sends."""
+
+from __future__ import annotations
+
+from email.message import EmailMessage
+
+from mailtui.config import Profile
+from mailtui.message import BuiltMessage, format_addresses
+
+RULE_WIDTH = 77
+
+
+def render_dummy(built: BuiltMessage) -> str:
+    """Cement's DummyMailHandler text, byte for byte for a plain message.
+
+    Cement prints it with print(), so the caller prints this and gets the same final newline.
+    Extras Cement never shows (Reply-To, HTML, attachments) follow the body in the same style.
+    """
+    lines = [
+        "",
+        "=" * RULE_WIDTH,
+        "DUMMY MAIL MESSAGE",
+        "-" * RULE_WIDTH,
+        "",
+        f"To: {format_addresses(built.to)}",
+        f"From: {built.from_addr}",
+        f"CC: {format_addresses(built.cc)}",
+        f"BCC: {format_addresses(built.bcc)}",
+        f"Subject: {built.subject}",
+        "",
+        "---",
+        "",
+        built.body,
+    ]
+    extras = _extra_lines(built)
+    if extras:
+        lines += ["", *extras]
+    lines += ["", "-" * RULE_WIDTH, ""]
+    return "\n".join(lines)
+
+
+def _extra_lines(built: BuiltMessage) -> list[str]:
+    extras = []
+    if built.reply_to:
+        extras.append(f"Reply-To: {format_addresses(built.reply_to)}")
+    if built.html:
+        extras.append(f"HTML: text/html alternative, {len(built.html.encode())} bytes")
+    for attachment in built.attachments:
+        extras.append(
+            f"Attachment: {attachment.filename} ({attachment.content_type}, "
+            f"{human_size(len(attachment.data))})"
+        )
+    return extras
+
+
+def render_source(built: BuiltMessage) -> bytes:
+    """Exactly the bytes that go after DATA."""
+    return built.as_bytes()
+
+
+def render_envelope(built: BuiltMessage, profile: Profile) -> str:
+    data = built.as_bytes()
+    bcc = {a.addr_spec for a in built.bcc} - {a.addr_spec for a in (*built.to, *built.cc)}
+    lines = [
+        f"Profile:   {profile.name} ({profile.security_summary()})",
+        f"MAIL FROM: <{built.envelope_from}>",
+    ]
+    for recipient in built.recipients:
+        lines.append(
+            f"RCPT TO:   <{recipient}>"
+            + ("   (Bcc: not in the headers)" if recipient in bcc else "")
+        )
+    if built.needs_smtputf8:
+        lines.append("SMTPUTF8:  needed (an address is not ASCII); the server must offer it")
+    lines.append(f"Size:      {len(data)} bytes ({human_size(len(data))})")
+    lines.append("MIME:")
+    lines += _mime_tree(built.message, depth=1)
+    lines += [f"Note:      {note}" for note in profile.notes()]
+    return "\n".join(lines) + "\n"
+
+
+def _mime_tree(part: EmailMessage, depth: int) -> list[str]:
+    indent = "  " * depth
+    if part.is_multipart():
+        lines = [f"{indent}{part.get_content_type()}"]
+        for child in part.iter_parts():
+            lines += _mime_tree(child, depth + 1)
+        return lines
+    payload = part.get_payload(decode=True) or b""
+    encoding = part.get("Content-Transfer-Encoding", "7bit")
+    name = part.get_filename()
+    described = f'  "{name}"' if name else ""
+    return [f"{indent}{part.get_content_type()}  {encoding}  {len(payload)} bytes{described}"]
+
+
+def human_size(size: int) -> str:
+    if size < 1024:
+        return f"{size} B"
+    if size < 1024 * 1024:
+        return f"{size / 1024:.1f} KiB"
+    return f"{size / (1024 * 1024):.1f} MiB"
