@@ -245,17 +245,29 @@ def _errors_named(profile: Profile, stage_ref: list[str]) -> Iterator[None]:
     except MailError:
         raise
     except ssl.SSLCertVerificationError as exc:
+        why = (exc.verify_message or str(exc)).rstrip(".")
+        if "mismatch" in why or "match" in why:
+            hint = (
+                f"the certificate is for another name than {profile.host!r}: set host to the "
+                "name on the certificate (see `mailtui check`)"
+            )
+        else:
+            hint = (
+                "if this is a private server, set ca_file to its CA, or pin it with "
+                "tls_fingerprint (see `mailtui check`)"
+            )
         raise TlsError(
-            f"The certificate of {where} was rejected: {exc.verify_message}.",
-            stage=stage_ref[0],
-            hint="if this is a private server, set ca_file to its CA, or pin it with "
-            "tls_fingerprint (see `mailtui check`)",
+            f"The certificate of {where} was rejected: {why}.", stage=stage_ref[0], hint=hint
         ) from None
     except ssl.SSLError as exc:
         reason = exc.reason or str(exc)
-        hint = "the server did not speak TLS there: " + _port_hint(profile)
-        if "WRONG_VERSION_NUMBER" not in reason.upper():
-            hint = "the TLS handshake failed; the server may need an older TLS version"
+        if "WRONG_VERSION_NUMBER" in reason.upper():
+            hint = (
+                "the server speaks plaintext on this port: use tls = true (STARTTLS) with "
+                "ssl = false, or the SMTPS port (465)"
+            )
+        else:
+            hint = "the TLS handshake failed; the server may only offer old TLS versions"
         raise TlsError(
             f"TLS with {where} failed ({reason}).", stage=stage_ref[0], hint=hint
         ) from None
@@ -268,10 +280,11 @@ def _errors_named(profile: Profile, stage_ref: list[str]) -> Iterator[None]:
             hint="check username and password (an app password may be needed)",
         ) from None
     except smtplib.SMTPServerDisconnected as exc:
+        # smtplib reports a read that timed out as a disconnection.
+        if "timed out" in str(exc):
+            raise _timed_out(profile, where, stage_ref[0]) from None
         raise ConnectError(
-            f"{where} closed the connection during {stage_ref[0]}"
-            + (f" ({exc})" if str(exc) else "")
-            + ".",
+            f"{where} closed the connection during {stage_ref[0]}.",
             stage=stage_ref[0],
             hint=_port_hint(profile) if stage_ref[0] == STAGE_GREETING else "try again later",
         ) from None
@@ -293,11 +306,7 @@ def _errors_named(profile: Profile, stage_ref: list[str]) -> Iterator[None]:
             exit_code=exit_code_for_reply(code),
         ) from None
     except TimeoutError:
-        raise ConnectError(
-            f"{where} did not answer within {profile.timeout:g} s during {stage_ref[0]}.",
-            stage=stage_ref[0],
-            hint="the server is slow or unreachable; try again later or raise timeout",
-        ) from None
+        raise _timed_out(profile, where, stage_ref[0]) from None
     except socket.gaierror as exc:
         raise ConnectError(
             f"The host name {profile.host!r} does not resolve ({exc.strerror}).",
@@ -320,6 +329,17 @@ def _errors_named(profile: Profile, stage_ref: list[str]) -> Iterator[None]:
         raise ProtocolError(
             f"SMTP with {where} failed during {stage_ref[0]}: {exc}.", stage=stage_ref[0]
         ) from None
+
+
+def _timed_out(profile: Profile, where: str, stage: str) -> ConnectError:
+    hint = "the server is slow or unreachable; try again later, or raise timeout"
+    if stage == STAGE_GREETING and not profile.ssl:
+        hint = "a server that never greets may expect TLS first: try ssl = true (port 465)"
+    return ConnectError(
+        f"{where} did not answer within {profile.timeout:g} s during {stage}.",
+        stage=stage,
+        hint=hint,
+    )
 
 
 def _decode(value: bytes | str) -> str:
