@@ -20,7 +20,9 @@ from pathlib import Path
 from mailtui.config import Profile
 from mailtui.errors import InputFileError, MessageError
 
-# 7bit transfer encodings on the wire: the message goes through any server, 8BITMIME or not.
+# The message is built with LF line ends (so encoded text decodes to what was typed) and
+# 7bit transfer encodings (so it passes any server, 8BITMIME or not); CRLF comes at wire time.
+CONTENT_POLICY = policy.default.clone(cte_type="7bit")
 WIRE_POLICY = policy.SMTP.clone(cte_type="7bit")
 # Only when an address itself is not ASCII; needs the server's SMTPUTF8.
 WIRE_POLICY_UTF8 = policy.SMTPUTF8.clone(cte_type="7bit")
@@ -206,7 +208,7 @@ def build_message(draft: Draft, *, now: datetime | None = None) -> BuiltMessage:
     extra = [_checked_header(name, value) for name, value in draft.headers]
     attachments = tuple(read_attachment(path) for path in draft.attachments)
 
-    message = EmailMessage(policy=WIRE_POLICY)
+    message = EmailMessage(policy=CONTENT_POLICY)
     message["From"] = from_list
     if to:
         message["To"] = to

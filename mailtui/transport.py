@@ -112,8 +112,10 @@ class _RecordingMixin:
             if self._in_auth and code == 334:
                 self.transcript.record(f"S: 334 {REDACTED}")
             else:
-                text = message.decode("utf-8", "replace").replace("\n", f"\nS: {code}-")
-                self.transcript.record(f"S: {code} {text}")
+                lines = message.decode("utf-8", "replace").split("\n")
+                for number, text in enumerate(lines, start=1):
+                    separator = " " if number == len(lines) else "-"
+                    self.transcript.record(f"S: {code}{separator}{text}")
         return code, message
 
     def auth(self, mechanism, authobject, *, initial_response_ok=True):  # type: ignore[no-untyped-def]
@@ -398,6 +400,8 @@ class _Session:
         if p.ssl:
             self.stage[0] = STAGE_TLS  # SMTP_SSL connects and shakes hands in one call
         code, reply = smtp.connect(p.host, p.effective_port)
+        if not 200 <= code < 600:
+            raise smtplib.SMTPResponseException(code, reply)  # reported as "not SMTP"
         if code != 220:
             raise ServerRefused(
                 f"{p.host}:{p.effective_port} refused the session at its greeting.",
@@ -516,7 +520,9 @@ def send(
                 smtp.rset()
                 raise _all_refused(refused)
             session.enter(STAGE_DATA)
-            smtp.data(data)
+            code, reply = smtp.data(data)  # data() returns the final reply; it does not raise
+            if code != 250:
+                raise smtplib.SMTPDataError(code, reply)
             accepted = tuple(r for r in recipients if r not in refused)
             session.close()
             return SendResult(accepted, refused, security_warnings(profile))
