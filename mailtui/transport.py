@@ -580,10 +580,10 @@ def check(
     except MailError as exc:
         session.abort()
         report.error = exc
-        reply = f" (server: {exc.code} {exc.reply})" if exc.code is not None else ""
-        report.stages.append(
-            StageReport(exc.stage or session.stage[0], False, exc.message + reply, exc.hint)
-        )
+        detail = exc.message
+        if exc.code is not None:
+            detail = f"{detail.rstrip('.')} (server: {exc.code} {exc.reply})"
+        report.stages.append(StageReport(exc.stage or session.stage[0], False, detail, exc.hint))
     for warning in security_warnings(profile):
         report.stages.append(StageReport("security", False, warning))
     return report

@@ -48,7 +48,8 @@ class Handler:
     data_delay: float = 0.0
     messages: list[Received] = field(default_factory=list)
     commands: list[str] = field(default_factory=list)
-    auth_mechanisms: list[str] = field(default_factory=list)
+    # Not `auth_*`: aiosmtpd would take such a handler attribute for an AUTH mechanism.
+    seen_auth: list[str] = field(default_factory=list)
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: N802
         if address in self.rcpt_replies:
@@ -67,7 +68,7 @@ class Handler:
         return "250 OK: queued"
 
     def authenticate(self, server, session, envelope, mechanism, auth_data) -> AuthResult:
-        self.auth_mechanisms.append(mechanism)
+        self.seen_auth.append(mechanism)
         ok = auth_data.login == USERNAME.encode() and auth_data.password == PASSWORD.encode()
         return AuthResult(success=ok, handled=False)
 
@@ -221,9 +222,8 @@ class RawServer:
             except OSError:
                 continue
             self.connections += 1
-            with conn:
-                with contextlib.suppress(OSError):
-                    self._script(conn)
+            with conn, contextlib.suppress(OSError):
+                self._script(conn)
 
     def close(self) -> None:
         self._stop.set()

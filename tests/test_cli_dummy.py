@@ -64,8 +64,16 @@ def test_dummy_text_lists_cc_bcc_and_extras_after_the_body(run, tmp_path):
     attachment = tmp_path / "notes.txt"
     attachment.write_text("x" * 10)
     result = run(
-        "preview", *MESSAGE, "--cc", "a@example.com, b@example.com", "--bcc", "c@example.com",
-        "--reply-to", "r@example.com", "--attach", str(attachment),
+        "preview",
+        *MESSAGE,
+        "--cc",
+        "a@example.com, b@example.com",
+        "--bcc",
+        "c@example.com",
+        "--reply-to",
+        "r@example.com",
+        "--attach",
+        str(attachment),
     )
     assert result.code == 0, result.err
     lines = result.out.split("\n")

@@ -112,7 +112,11 @@ def test_77_authentication_failed(smtp_server, write_config, run, certs):
     server = smtp_server("starttls", auth=True)
     write_config(
         profile_toml(
-            server, tls=True, auth=True, username=USERNAME, password="wrong",
+            server,
+            tls=True,
+            auth=True,
+            username=USERNAME,
+            password="wrong",
             ca_file=str(certs.ca_file),
         )
     )
@@ -124,7 +128,9 @@ def test_77_authentication_failed(smtp_server, write_config, run, certs):
 
 def test_78_missing_password_without_a_terminal(smtp_server, write_config, run, certs):
     server = smtp_server("starttls", auth=True)
-    write_config(profile_toml(server, tls=True, auth=True, username=USERNAME, ca_file=str(certs.ca_file)))
+    write_config(
+        profile_toml(server, tls=True, auth=True, username=USERNAME, ca_file=str(certs.ca_file))
+    )
     result = run("send", *MESSAGE)
     assert result.code == 78
     assert "no password" in result.err

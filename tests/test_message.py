@@ -61,7 +61,9 @@ def test_subject_prefix_rules(subject, prefix, expected):
 def test_profile_prefix_and_defaults_fill_the_message(smtp_server, write_config, run):
     server = smtp_server()
     write_config(
-        profile_toml(server, subject_prefix="[ops]", cc='"Ops, Team" <ops@example.com>, x@example.com')
+        profile_toml(
+            server, subject_prefix="[ops]", cc='"Ops, Team" <ops@example.com>, x@example.com'
+        )
     )
     result = send(run)
     assert result.code == 0, result.err
@@ -130,8 +132,15 @@ def test_html_alternative_reply_to_and_extra_headers(smtp_server, write_config, 
     html = tmp_path / "body.html"
     html.write_text("<p>Hello <b>world</b></p>")
     result = send(
-        run, "--html-file", str(html), "--reply-to", "replies@example.com",
-        "--header", "X-Ticket: 4711", "--header", "Importance: high",
+        run,
+        "--html-file",
+        str(html),
+        "--reply-to",
+        "replies@example.com",
+        "--header",
+        "X-Ticket: 4711",
+        "--header",
+        "Importance: high",
     )
     assert result.code == 0, result.err
     message = parsed(server.messages[0].data)
@@ -157,9 +166,7 @@ def test_html_alternative_reply_to_and_extra_headers(smtp_server, write_config, 
         ("--cc", "a@example.com, broken"),
     ],
 )
-def test_bad_header_or_address_is_refused_before_connecting(
-    smtp_server, write_config, run, args
-):
+def test_bad_header_or_address_is_refused_before_connecting(smtp_server, write_config, run, args):
     server = smtp_server()
     write_config(profile_toml(server))
     result = run("send", "--to", "to@example.com", "--body", "B", *args)

@@ -39,7 +39,7 @@ def test_starttls_with_auth_plain(smtp_server, write_config, run, certs):
     result = run(*SEND)
     assert result.code == 0, result.err
     assert server.commands[:3] == ["EHLO", "STARTTLS", "EHLO"]
-    assert server.handler.auth_mechanisms == ["PLAIN"]
+    assert server.handler.seen_auth == ["PLAIN"]
     assert delivered_subject(server) == "Hello"
 
 
@@ -57,7 +57,7 @@ def test_starttls_with_auth_login(smtp_server, write_config, run, certs):
     )
     result = run(*SEND)
     assert result.code == 0, result.err
-    assert server.handler.auth_mechanisms == ["LOGIN"]
+    assert server.handler.seen_auth == ["LOGIN"]
     assert len(server.messages) == 1
 
 
@@ -75,7 +75,7 @@ def test_smtps_with_auth(smtp_server, write_config, run, certs):
     )
     result = run(*SEND)
     assert result.code == 0, result.err
-    assert server.handler.auth_mechanisms == ["PLAIN"]
+    assert server.handler.seen_auth == ["PLAIN"]
     assert delivered_subject(server) == "Hello"
 
 

@@ -1,0 +1,50 @@
+"""The house rules of DESIGN §1, checked on every run: layers, lint and format."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run_tool(*argv: str) -> subprocess.CompletedProcess[str]:
+    if shutil.which(argv[0]) is None:
+        pytest.fail(f"{argv[0]} is not installed: pip install -e '.[test]'")
+    return subprocess.run(argv, cwd=ROOT, capture_output=True, text=True)
+
+
+def test_import_contracts_hold():
+    """Nothing below the faces imports Textual; only transport imports smtplib, ssl, socket."""
+    done = run_tool("lint-imports", "--no-cache")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "2 kept, 0 broken" in done.stdout
+
+
+def test_only_transport_mentions_smtplib_ssl_or_socket():
+    offenders = []
+    for path in (ROOT / "mailtui").rglob("*.py"):
+        if path.name == "transport.py":
+            continue
+        for line in path.read_text().splitlines():
+            words = line.split()
+            if words[:1] in (["import"], ["from"]) and words[1].split(".")[0] in {
+                "smtplib",
+                "ssl",
+                "socket",
+            }:
+                offenders.append(f"{path.name}: {line.strip()}")
+    assert offenders == []
+
+
+def test_ruff_lint_is_clean():
+    done = run_tool("ruff", "check", ".")
+    assert done.returncode == 0, done.stdout
+
+
+def test_ruff_format_is_clean():
+    done = run_tool("ruff", "format", "--check", ".")
+    assert done.returncode == 0, done.stdout

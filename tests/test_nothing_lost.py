@@ -1,0 +1,107 @@
+"""Nothing is lost: failures keep a draft, success keeps a sent copy (DESIGN §6)."""
+
+from __future__ import annotations
+
+from email import message_from_bytes, policy
+
+from conftest import free_port, maildir_files, profile_toml
+
+
+def read(path):
+    return message_from_bytes(path.read_bytes(), policy=policy.default)
+
+
+def test_failed_delivery_keeps_the_whole_message_as_a_draft(write_config, run, home, tmp_path):
+    write_config(profile_toml(None, port=free_port()))
+    attachment = tmp_path / "data.bin"
+    attachment.write_bytes(bytes(range(256)))
+    result = run(
+        "send",
+        "--to",
+        "a@example.com",
+        "--cc",
+        "c@example.com",
+        "--bcc",
+        "b@example.com",
+        "--subject",
+        "Keep me",
+        "--body",
+        "Precious words",
+        "--attach",
+        str(attachment),
+    )
+    assert result.code == 75
+    (draft,) = maildir_files(home, "drafts")
+    assert f"kept as a draft: {draft}" in result.err
+    assert draft.name.endswith(":2,D")
+    message = read(draft)
+    assert message["Subject"] == "Keep me"
+    assert (message["To"], message["Cc"], message["Bcc"]) == (
+        "a@example.com",
+        "c@example.com",
+        "b@example.com",
+    )
+    assert message.get_body(("plain",)).get_content() == "Precious words\n"
+    (part,) = message.iter_attachments()
+    assert part.get_payload(decode=True) == bytes(range(256))
+    assert message["X-Mailtui-Profile"] == "test"
+    assert maildir_files(home, "sent") == []
+
+
+def test_success_stores_the_sent_copy_with_its_bcc(smtp_server, write_config, run, home):
+    server = smtp_server()
+    write_config(profile_toml(server))
+    result = run("send", "--to", "a@example.com", "--bcc", "b@example.com", "--body", "x")
+    assert result.code == 0
+    (sent,) = maildir_files(home, "sent")
+    assert read(sent)["Bcc"] == "b@example.com"
+    assert b"b@example.com" not in server.messages[0].data
+    assert maildir_files(home, "drafts") == []
+
+
+def test_partial_refusal_keeps_a_draft_for_the_refused_only(smtp_server, write_config, run, home):
+    server = smtp_server(
+        rcpt_replies={
+            "gone@example.com": "550 5.1.1 User unknown",
+            "hidden-gone@example.com": "550 5.1.1 User unknown",
+        }
+    )
+    write_config(profile_toml(server))
+    result = run(
+        "send",
+        "--to",
+        "ok@example.com, gone@example.com",
+        "--cc",
+        "cc-ok@example.com",
+        "--bcc",
+        "hidden-gone@example.com",
+        "--subject",
+        "Partial",
+        "--body",
+        "x",
+    )
+    assert result.code == 67
+    (received,) = server.messages
+    assert received.rcpt_tos == ["ok@example.com", "cc-ok@example.com"]
+    assert "gone@example.com: 550 5.1.1 User unknown" in result.err
+    (sent,) = maildir_files(home, "sent")
+    assert read(sent)["Subject"] == "Partial"
+    (draft,) = maildir_files(home, "drafts")
+    assert str(draft) in result.err
+    kept = read(draft)
+    assert kept["To"] == "gone@example.com"
+    assert kept["Cc"] is None
+    assert kept["Bcc"] == "hidden-gone@example.com"
+    assert kept["Subject"] == "Partial"
+
+
+def test_sent_copy_failure_is_a_warning_not_a_failed_send(smtp_server, write_config, run, home):
+    server = smtp_server()
+    write_config(profile_toml(server))
+    sent_dir = home / "data" / "mailtui" / "sent"
+    sent_dir.parent.mkdir(parents=True)
+    sent_dir.write_text("not a directory")  # the Maildir cannot be created
+    result = run("send", "--to", "a@example.com", "--body", "x")
+    assert result.code == 0
+    assert len(server.messages) == 1
+    assert "was not stored" in result.err
