@@ -1,4 +1,4 @@
-"""Profiles: the schema of DESIGN §2, read from TOML, validated into frozen dataclasses.
+"""Profiles: the schema of DESIGN §2, read from TOML, validated into immutable records.
 
 Reading stays light (tomllib only) because the CLI send path loads it; writing lives in
 config_writer.py, which pulls in the format-preserving tomlkit.
@@ -9,9 +9,8 @@ from __future__ import annotations
 import os
 import stat
 import sys
-from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -24,8 +23,9 @@ HANDLERS = ("smtp", "dummy")
 DUMMY_PROFILE_NAME = "dummy"
 
 
-@dataclass(frozen=True, slots=True)
-class Profile:
+# Records are NamedTuples, not dataclasses: on the CLI send path the dataclass machinery
+# (and the inspect module it loads) cost ~10 ms of a ~100 ms run. See benchmarks/cli_send.py.
+class Profile(NamedTuple):
     """One SMTP profile. Field names are Cement's `[mail.smtp]` keys plus mailtui's own."""
 
     name: str
@@ -38,7 +38,7 @@ class Profile:
     tls: bool = True
     auth: bool = False
     username: str = ""
-    password: str = field(default="", repr=False)
+    password: str = ""
     password_command: str = ""
     from_addr: str = ""
     reply_to: str = ""
@@ -51,6 +51,12 @@ class Profile:
     ca_file: str = ""
     tls_fingerprint: str = ""
     allow_plaintext_auth: bool = False
+
+    def __repr__(self) -> str:
+        # The password never shows, not even in a traceback or a debug print.
+        shown = self._replace(password="***" if self.password else "")._asdict()
+        fields = ", ".join(f"{key}={value!r}" for key, value in shown.items())
+        return f"Profile({fields})"
 
     @property
     def effective_port(self) -> int:
@@ -123,13 +129,12 @@ _STRING_KEYS = {
     "ca_file",
     "tls_fingerprint",
 }
-PROFILE_KEYS = {f.name for f in fields(Profile)} - {"name"}
+PROFILE_KEYS = set(Profile._fields) - {"name"}
 _TRUE = {"true", "yes", "on", "1"}
 _FALSE = {"false", "no", "off", "0", ""}
 
 
-@dataclass(frozen=True, slots=True)
-class Config:
+class Config(NamedTuple):
     path: Path | None
     profiles: dict[str, Profile]
     default_profile: str

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
 from collections.abc import Callable
 
 from mailtui.config import Profile
@@ -30,6 +29,8 @@ def resolve_password(profile: Profile, prompt: Callable[[Profile], str] | None =
 
 def run_password_command(profile: Profile) -> str:
     """First line of the command's output, as msmtp's passwordeval does; bounded in time."""
+    import subprocess  # here, not at the top: most sends never run a command
+
     timeout = min(profile.timeout, PASSWORD_COMMAND_TIMEOUT)
     where = f"Profile {profile.name!r}: password_command"
     try:

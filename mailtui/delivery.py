@@ -8,9 +8,9 @@ a partial refusal stores the sent copy and keeps a draft addressed to the refuse
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from email.message import EmailMessage
 from pathlib import Path
+from typing import NamedTuple
 
 from mailtui import transport
 from mailtui.config import Profile
@@ -23,11 +23,10 @@ from mailtui.store import Store
 PROFILE_HEADER = "X-Mailtui-Profile"
 
 
-@dataclass(frozen=True, slots=True)
-class Delivery:
+class Delivery(NamedTuple):
     built: BuiltMessage
     accepted: tuple[str, ...]
-    refused: dict[str, tuple[int, str]] = field(default_factory=dict)
+    refused: dict[str, tuple[int, str]]
     sent_copy: Path | None = None
     refused_draft: Path | None = None
     warnings: tuple[str, ...] = ()

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import mimetypes
 import re
-from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from email import policy
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 from pathlib import Path
+from typing import NamedTuple
 
 from mailtui.config import Profile
 from mailtui.errors import InputFileError, MessageError
@@ -36,8 +36,7 @@ _DOMAIN_LABEL = re.compile(r"^(?!-)[^\s.@<>()\[\]\\,;:\"]+(?<!-)$")
 _FORBIDDEN_HEADERS = {"bcc", "content-type", "content-transfer-encoding", "mime-version"}
 
 
-@dataclass(frozen=True, slots=True)
-class Draft:
+class Draft(NamedTuple):
     """What a person composed, as text, before anything is checked."""
 
     from_addr: str = ""
@@ -52,15 +51,16 @@ class Draft:
     headers: tuple[tuple[str, str], ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
-class Attachment:
+class Attachment(NamedTuple):
     filename: str
     content_type: str
-    data: bytes = field(repr=False)
+    data: bytes
+
+    def __repr__(self) -> str:
+        return f"Attachment({self.filename!r}, {self.content_type!r}, {len(self.data)} bytes)"
 
 
-@dataclass(frozen=True, slots=True)
-class BuiltMessage:
+class BuiltMessage(NamedTuple):
     """A validated message: the headers as sent, the envelope, and the bytes after DATA."""
 
     message: EmailMessage  # no Bcc header: it never travels
@@ -113,8 +113,7 @@ def subject_with_prefix(subject: str, prefix: str) -> str:
 
 def apply_profile_defaults(draft: Draft, profile: Profile) -> Draft:
     """Fill what the person left empty from the profile, as Cement's config defaults do."""
-    return replace(
-        draft,
+    return draft._replace(
         from_addr=draft.from_addr or profile.from_addr,
         to=draft.to or profile.to,
         cc=draft.cc or profile.cc,

@@ -7,14 +7,13 @@ a message. Drafts carry the Maildir "D" flag, sent copies "S" (seen).
 from __future__ import annotations
 
 import mailbox
-from dataclasses import dataclass
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from pathlib import Path
+from typing import NamedTuple
 
 
-@dataclass(frozen=True, slots=True)
-class Stored:
+class Stored(NamedTuple):
     key: str
     path: Path
 

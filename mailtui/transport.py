@@ -14,8 +14,8 @@ import socket
 import ssl
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from typing import NamedTuple
 
 from mailtui.config import Profile
 from mailtui.errors import (
@@ -152,25 +152,22 @@ class _SMTPSSL(_RecordingMixin, smtplib.SMTP_SSL):
     pass
 
 
-@dataclass(frozen=True, slots=True)
-class SendResult:
+class SendResult(NamedTuple):
     accepted: tuple[str, ...]
-    refused: dict[str, tuple[int, str]] = field(default_factory=dict)
+    refused: dict[str, tuple[int, str]]
     warnings: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
-class StageReport:
+class StageReport(NamedTuple):
     stage: str
     ok: bool
     detail: str
     hint: str = ""
 
 
-@dataclass(slots=True)
-class CheckReport:
-    stages: list[StageReport] = field(default_factory=list)
-    error: MailError | None = None
+class CheckReport(NamedTuple):
+    stages: list[StageReport]
+    error: MailError | None
 
     @property
     def ok(self) -> bool:
@@ -566,10 +563,11 @@ def check(
     on_stage: StageCallback | None = None,
 ) -> CheckReport:
     """Run every stage but MAIL and report each: connect, TLS, greeting, EHLO, AUTH, QUIT."""
-    report = CheckReport()
+    stages: list[StageReport] = []
+    error: MailError | None = None
 
     def passed(stage: str, detail: str) -> None:
-        report.stages.append(StageReport(stage, True, detail))
+        stages.append(StageReport(stage, True, detail))
 
     session = _Session(profile, password, transcript, on_stage, passed)
     try:
@@ -579,14 +577,14 @@ def check(
             passed(STAGE_QUIT, "closed cleanly; no message was sent")
     except MailError as exc:
         session.abort()
-        report.error = exc
+        error = exc
         detail = exc.message
         if exc.code is not None:
             detail = f"{detail.rstrip('.')} (server: {exc.code} {exc.reply})"
-        report.stages.append(StageReport(exc.stage or session.stage[0], False, detail, exc.hint))
+        stages.append(StageReport(exc.stage or session.stage[0], False, detail, exc.hint))
     for warning in security_warnings(profile):
-        report.stages.append(StageReport("security", False, warning))
-    return report
+        stages.append(StageReport("security", False, warning))
+    return CheckReport(stages, error)
 
 
 def describe_tls(sock: ssl.SSLSocket, profile: Profile) -> str:

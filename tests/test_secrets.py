@@ -65,3 +65,11 @@ def test_debug_shows_the_smtp_conversation(smtp_server, write_config, run):
         "C: quit",
     ):
         assert line in result.err, line
+
+
+def test_profile_repr_hides_the_password():
+    from mailtui.config import Profile
+
+    profile = Profile(name="p", auth=True, username="u", password=PASSWORD)
+    assert PASSWORD not in repr(profile) and PASSWORD not in str(profile)
+    assert "password='***'" in repr(profile)

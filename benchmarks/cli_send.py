@@ -1,0 +1,79 @@
+"""`mailtui send` of one small message, as a whole process, against a one-shot smtplib script
+sending the same message to the same local sink. Alternates the two; prints medians and ratio.
+
+    python benchmarks/cli_send.py [--runs 15]
+
+Target: ratio <= 1.3.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _sink import median, smtp_sink  # noqa: E402
+
+BASELINE = """
+import smtplib, sys
+from email.message import EmailMessage
+from email.utils import formatdate, make_msgid
+message = EmailMessage()
+message["From"] = "Sender <sender@example.com>"
+message["To"] = "rcpt@example.com"
+message["Subject"] = "Benchmark"
+message["Date"] = formatdate(usegmt=True)
+message["Message-ID"] = make_msgid(domain="example.com")
+message.set_content("A small message body.")
+with smtplib.SMTP("127.0.0.1", int(sys.argv[1]), timeout=10) as smtp:
+    smtp.send_message(message)
+"""
+
+
+def timed(command: list[str], env: dict[str, str]) -> float:
+    started = time.perf_counter()
+    subprocess.run(command, env=env, check=True, stdout=subprocess.DEVNULL)
+    return time.perf_counter() - started
+
+
+def compile_package() -> None:
+    """pip compiles a wheel's modules at install; an editable checkout (or a machine with
+    PYTHONDONTWRITEBYTECODE set) would otherwise recompile mailtui on every run."""
+    package = Path(__file__).resolve().parent.parent / "mailtui"
+    subprocess.run([sys.executable, "-m", "compileall", "-q", str(package)], check=True)
+
+
+def main() -> None:
+    compile_package()
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=15)
+    runs = parser.parse_args().runs
+    with smtp_sink() as port, tempfile.TemporaryDirectory() as home:
+        config = Path(home) / "config.toml"
+        config.write_text(
+            f'[profiles.bench]\nhost = "127.0.0.1"\nport = {port}\ntls = false\n'
+            'from_addr = "Sender <sender@example.com>"\n'
+        )
+        env = {**os.environ, "MAILTUI_CONFIG": str(config), "XDG_DATA_HOME": home}
+        mailtui = [sys.executable, "-m", "mailtui", "send", "--to", "rcpt@example.com"]
+        mailtui += ["--subject", "Benchmark", "--body", "A small message body."]
+        baseline = [sys.executable, "-c", BASELINE, str(port)]
+        timed(mailtui, env), timed(baseline, env)  # warm the file cache for both
+        ours, theirs = [], []
+        for _ in range(runs):
+            ours.append(timed(mailtui, env))
+            theirs.append(timed(baseline, env))
+    ours_ms, theirs_ms = median(ours) * 1000, median(theirs) * 1000
+    print(f"runs each:                 {runs} (alternated)")
+    print(f"mailtui send, median:      {ours_ms:.1f} ms")
+    print(f"smtplib script, median:    {theirs_ms:.1f} ms")
+    print(f"ratio:                     {ours_ms / theirs_ms:.2f}  (target <= 1.3)")
+
+
+if __name__ == "__main__":
+    main()
