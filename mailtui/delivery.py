@@ -8,19 +8,17 @@ a partial refusal stores the sent copy and keeps a draft addressed to the refuse
 from __future__ import annotations
 
 from collections.abc import Callable
-from email.message import EmailMessage
 from pathlib import Path
 from typing import NamedTuple
 
 from mailtui import transport
 from mailtui.config import Profile
 from mailtui.credentials import resolve_password
+from mailtui.drafts import draft_to_message, narrowed_to
 from mailtui.errors import EX_NOUSER, EX_OK, EX_TEMPFAIL, MailError
 from mailtui.message import BuiltMessage, Draft, apply_profile_defaults, build_message
 from mailtui.render import render_dummy
 from mailtui.store import Store
-
-PROFILE_HEADER = "X-Mailtui-Profile"
 
 
 class Delivery(NamedTuple):
@@ -45,12 +43,6 @@ def prepare(draft: Draft, profile: Profile) -> BuiltMessage:
     return build_message(apply_profile_defaults(draft, profile))
 
 
-def draft_copy(built: BuiltMessage, profile: Profile) -> EmailMessage:
-    message = built.with_bcc()
-    message[PROFILE_HEADER] = profile.name
-    return message
-
-
 def deliver(
     draft: Draft,
     profile: Profile,
@@ -61,12 +53,15 @@ def deliver(
     on_stage: transport.StageCallback | None = None,
     draft_key: str | None = None,
 ) -> Delivery:
-    """Send `draft` through `profile`. On failure the MailError carries `draft_path`."""
+    """Send `draft` through `profile`. On failure the MailError carries `draft_path`.
+
+    `draft_key` names the composer's draft in the drafts Maildir: it is replaced on failure
+    and removed on success. Without one (the CLI), a failure adds a new draft.
+    """
     built = prepare(draft, profile)  # a MessageError here means nothing was attempted
     if profile.handler == "dummy":
-        return _finish(
-            built, store, draft_key, tuple(built.recipients), {}, (), render_dummy(built)
-        )
+        rendered = transport.SendResult(tuple(built.recipients), {})
+        return _finish(draft, profile, built, store, draft_key, rendered, render_dummy(built))
     try:
         password = resolve_password(profile, password_prompt)
         result = transport.send(
@@ -80,47 +75,41 @@ def deliver(
             on_stage=on_stage,
         )
     except BaseException as exc:
-        kept = store.save_draft(draft_copy(built, profile), draft_key)
+        # The draft as typed (no defaults filled in), so opening it again shows the same fields.
+        kept = store.save_draft(draft_to_message(draft, profile.name), draft_key)
         if isinstance(exc, MailError):
             exc.draft_path = str(kept.path)
         raise
-    return _finish(built, store, draft_key, result.accepted, result.refused, result.warnings, "")
+    return _finish(draft, profile, built, store, draft_key, result, "")
 
 
 def _finish(
+    draft: Draft,
+    profile: Profile,
     built: BuiltMessage,
     store: Store,
     draft_key: str | None,
-    accepted: tuple[str, ...],
-    refused: dict[str, tuple[int, str]],
-    warnings: tuple[str, ...],
+    result: transport.SendResult,
     dummy_text: str,
 ) -> Delivery:
-    warnings_list = list(warnings)
+    warnings = list(result.warnings)
     sent_copy = None
     try:
         sent_copy = store.store_sent(built.with_bcc()).path
     except OSError as exc:
-        warnings_list.append(f"The message was sent, but its copy in sent/ was not stored: {exc}")
+        warnings.append(f"The message was sent, but its copy in sent/ was not stored: {exc}")
     refused_draft = None
-    if refused:
-        kept = store.save_draft(addressed_only_to(built.with_bcc(), set(refused)), draft_key)
-        refused_draft = kept.path
+    if result.refused:
+        narrowed = narrowed_to(apply_profile_defaults(draft, profile), set(result.refused))
+        refused_draft = store.save_draft(draft_to_message(narrowed, profile.name), draft_key).path
     elif draft_key is not None:
         store.remove_draft(draft_key)
     return Delivery(
-        built, accepted, refused, sent_copy, refused_draft, tuple(warnings_list), dummy_text
+        built,
+        result.accepted,
+        result.refused,
+        sent_copy,
+        refused_draft,
+        tuple(warnings),
+        dummy_text,
     )
-
-
-def addressed_only_to(message: EmailMessage, keep: set[str]) -> EmailMessage:
-    """The same message with To, Cc and Bcc narrowed to the addresses in `keep`."""
-    for header in ("To", "Cc", "Bcc"):
-        value = message[header]
-        if value is None:
-            continue
-        kept = [a for a in value.addresses if a.addr_spec in keep]
-        del message[header]
-        if kept:
-            message[header] = kept
-    return message

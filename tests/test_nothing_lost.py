@@ -105,3 +105,30 @@ def test_sent_copy_failure_is_a_warning_not_a_failed_send(smtp_server, write_con
     assert result.code == 0
     assert len(server.messages) == 1
     assert "was not stored" in result.err
+
+
+def test_a_draft_reads_back_exactly_as_typed_even_when_invalid(tmp_path):
+    from mailtui.drafts import draft_from_message, draft_to_message
+    from mailtui.message import Draft
+    from mailtui.store import Store
+
+    attachment = tmp_path / "a b.bin"
+    attachment.write_bytes(b"\x00\x01")
+    draft = Draft(
+        from_addr='"Doe, Jane" <jane@example.com>',
+        to=("half-typed@",),
+        cc=("ok@example.com, Ünï <u@example.com>",),
+        bcc=(),
+        reply_to="",
+        subject="Grüße — not done",
+        body="no trailing newline",
+        attachments=(str(attachment),),
+        headers=(("X-Ticket", "42"),),
+    )
+    store = Store(tmp_path / "data")
+    saved = store.save_draft(draft_to_message(draft, "work"))
+    again, profile = draft_from_message(Store.read(saved))
+    assert profile == "work"
+    assert again == draft
+    (part,) = Store.read(saved).iter_attachments()
+    assert part.get_payload(decode=True) == b"\x00\x01"

@@ -1,0 +1,129 @@
+"""Drafts as messages in the drafts Maildir: what the person typed, exactly, even if invalid.
+
+A draft is written as a real message (mutt and aerc can open it), but it must hold things a
+sendable message may not: an address still being typed, the attachment paths, the profile.
+Valid address fields become real headers; anything else is kept verbatim in X-Mailtui-*
+headers, so reading a draft back gives the same Draft that was saved.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from email.message import EmailMessage
+from email.utils import format_datetime
+
+from mailtui.errors import MailError
+from mailtui.message import (
+    CONTENT_POLICY,
+    Draft,
+    format_addresses,
+    parse_addresses,
+    read_attachment,
+)
+
+PROFILE_HEADER = "X-Mailtui-Profile"
+ATTACHMENT_HEADER = "X-Mailtui-Attachment"
+EXTRA_HEADER = "X-Mailtui-Header"
+RAW_PREFIX = "X-Mailtui-Raw-"
+NEWLINE_HEADER = (
+    "X-Mailtui-Body-Newline"  # set_content ends a body with "\n"; remember if we added it
+)
+
+_ADDRESS_FIELDS = (
+    ("From", "from_addr"),
+    ("To", "to"),
+    ("Cc", "cc"),
+    ("Bcc", "bcc"),
+    ("Reply-To", "reply_to"),
+)
+
+
+def _one_line(text: str) -> str:
+    # A header cannot hold a line break; a draft keeps the rest rather than refuse to save.
+    return text.replace("\r", " ").replace("\n", " ")
+
+
+def draft_to_message(draft: Draft, profile: str) -> EmailMessage:
+    message = EmailMessage(policy=CONTENT_POLICY)
+    for label, attribute in _ADDRESS_FIELDS:
+        value = getattr(draft, attribute)
+        text = value if isinstance(value, str) else ", ".join(value)
+        if not text.strip():
+            continue
+        try:
+            message[label] = parse_addresses(value, label)
+        except MailError:
+            message[RAW_PREFIX + label] = _one_line(text)
+    message["Subject"] = _one_line(draft.subject)
+    message["Date"] = format_datetime(datetime.now(timezone.utc))
+    message[PROFILE_HEADER] = profile
+    for name, value in draft.headers:
+        message[EXTRA_HEADER] = _one_line(f"{name}: {value}")
+    for path in draft.attachments:
+        message[ATTACHMENT_HEADER] = _one_line(path)
+    body = draft.body
+    if not body.endswith("\n"):
+        message[NEWLINE_HEADER] = "added"
+    message.set_content(body, charset="utf-8")
+    if draft.html:
+        message.add_alternative(draft.html, subtype="html", charset="utf-8")
+    for path in draft.attachments:
+        # The bytes travel with the draft, so a file removed later is not lost with it.
+        try:
+            attachment = read_attachment(path)
+        except MailError:
+            continue
+        maintype, _, subtype = attachment.content_type.partition("/")
+        message.add_attachment(
+            attachment.data, maintype=maintype, subtype=subtype, filename=attachment.filename
+        )
+    return message
+
+
+def draft_from_message(message: EmailMessage) -> tuple[Draft, str]:
+    """The Draft and profile name that draft_to_message wrote (or a message from elsewhere)."""
+    fields: dict[str, object] = {}
+    for label, attribute in _ADDRESS_FIELDS:
+        raw = message.get(RAW_PREFIX + label)
+        header = message.get(label)
+        if raw is not None:
+            text = str(raw)
+        elif header is not None:
+            text = format_addresses(tuple(header.addresses))
+        else:
+            text = ""
+        fields[attribute] = text if attribute in ("from_addr", "reply_to") else _as_tuple(text)
+    body_part = message.get_body(("plain",))
+    body = body_part.get_content() if body_part is not None else ""
+    if message.get(NEWLINE_HEADER) == "added" and body.endswith("\n"):
+        body = body[:-1]
+    html_part = message.get_body(("html",))
+    headers = []
+    for line in message.get_all(EXTRA_HEADER, []):
+        name, _, value = str(line).partition(":")
+        headers.append((name.strip(), value.strip()))
+    draft = Draft(
+        subject=str(message.get("Subject", "")),
+        body=body,
+        html=html_part.get_content() if html_part is not None else "",
+        attachments=tuple(str(p) for p in message.get_all(ATTACHMENT_HEADER, [])),
+        headers=tuple(headers),
+        **fields,  # type: ignore[arg-type]
+    )
+    return draft, str(message.get(PROFILE_HEADER, ""))
+
+
+def _as_tuple(text: str) -> tuple[str, ...]:
+    return (text,) if text.strip() else ()
+
+
+def narrowed_to(draft: Draft, keep: set[str]) -> Draft:
+    """The same draft with To, Cc and Bcc holding only the addresses in `keep`."""
+
+    def narrow(values: tuple[str, ...], label: str) -> tuple[str, ...]:
+        kept = tuple(a for a in parse_addresses(values, label) if a.addr_spec in keep)
+        return _as_tuple(format_addresses(kept))
+
+    return draft._replace(
+        to=narrow(draft.to, "To"), cc=narrow(draft.cc, "Cc"), bcc=narrow(draft.bcc, "Bcc")
+    )
