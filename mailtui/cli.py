@@ -98,8 +98,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _composer(args: argparse.Namespace) -> int:
-    print("mailtui: the composer arrives in the next release; use `mailtui send --help` now.")
-    return EX_OK
+    from mailtui.app import run_app  # Textual loads here, and only here
+    from mailtui.store import Store
+
+    return run_app(locations.config_path(args.config), Store(locations.data_dir()), args.profile)
 
 
 def _say(text: str) -> None:

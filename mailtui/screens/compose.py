@@ -1,0 +1,296 @@
+"""The compose screen: the fields of a message, its attachments, and the profile that will
+carry it. The draft is saved as it is edited (at most a second behind) and on quit."""
+
+from __future__ import annotations
+
+import os
+import shlex
+import subprocess
+import tempfile
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from textual import on
+from textual.app import ComposeResult, SuspendNotSupported
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.timer import Timer
+from textual.widgets import Footer, Input, Label, Static, TextArea
+
+from mailtui.delivery import Delivery, prepare
+from mailtui.drafts import draft_from_message, draft_to_message
+from mailtui.errors import InputFileError, MailError
+from mailtui.message import Draft, subject_with_prefix
+from mailtui.screens.modals import ChoiceModal, ErrorModal, FilePickerModal
+from mailtui.widgets.address_input import AddressInput
+from mailtui.widgets.attachment_list import AttachmentList
+
+if TYPE_CHECKING:
+    from mailtui.app import MailtuiApp
+
+AUTOSAVE_SECONDS = 1.0
+ADDRESS_FIELDS = ("from", "to", "cc", "bcc")
+
+
+class ComposeScreen(Screen):
+    BINDINGS = [
+        Binding("ctrl+s", "preview", "Preview", id="preview", priority=True),
+        Binding("ctrl+t", "attach", "Attach", id="attach", priority=True),
+        Binding("ctrl+o", "editor", "Editor", id="editor", priority=True),
+        Binding("ctrl+g", "switch_profile", "Profile", id="switch_profile", priority=True),
+    ]
+
+    app: MailtuiApp
+
+    def __init__(self) -> None:
+        super().__init__(id="compose")
+        self.draft_key: str | None = None
+        self._save_timer: Timer | None = None
+        self._filling = False
+        # What was on screen when the last send began: cleared after success only if unchanged.
+        self._sending_snapshot: Draft | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="profile-bar")
+        with Vertical(id="fields"):
+            for field_id, label in (
+                ("from", "From"),
+                ("to", "To"),
+                ("cc", "Cc"),
+                ("bcc", "Bcc"),
+            ):
+                with Horizontal(classes="field-row"):
+                    yield Label(label, classes="field-label")
+                    yield AddressInput(label, id=field_id)
+            with Horizontal(classes="field-row"):
+                yield Label("Subject", classes="field-label")
+                yield Input(id="subject")
+        yield TextArea(id="body", soft_wrap=True, tab_behavior="focus")
+        yield AttachmentList(id="attachments")
+        yield Static(id="status")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.show_profile()
+        self.query_one("#attachments", AttachmentList).refresh_entries()
+        self._restore_latest_draft()
+        self.query_one("#to").focus()
+
+    # -- the draft ---------------------------------------------------------------------------
+
+    def current_draft(self) -> Draft:
+        def value(field_id: str) -> str:
+            return self.query_one(f"#{field_id}", Input).value
+
+        def addresses(field_id: str) -> tuple[str, ...]:
+            text = value(field_id).strip().rstrip(",")
+            return (text,) if text else ()
+
+        return Draft(
+            from_addr=value("from").strip(),
+            to=addresses("to"),
+            cc=addresses("cc"),
+            bcc=addresses("bcc"),
+            subject=value("subject"),
+            body=self.query_one("#body", TextArea).text,
+            attachments=tuple(self.query_one("#attachments", AttachmentList).paths),
+        )
+
+    def fill(self, draft: Draft) -> None:
+        self._filling = True
+        try:
+            values = {
+                "from": draft.from_addr,
+                "to": ", ".join(draft.to),
+                "cc": ", ".join(draft.cc),
+                "bcc": ", ".join(draft.bcc),
+                "subject": draft.subject,
+            }
+            for field_id, text in values.items():
+                self.query_one(f"#{field_id}", Input).value = text
+            self.query_one("#body", TextArea).text = draft.body
+            self.query_one("#attachments", AttachmentList).set_paths(draft.attachments)
+        finally:
+            self._filling = False
+
+    def _restore_latest_draft(self) -> None:
+        drafts = self.app.store.drafts()
+        if not drafts:
+            return
+        latest = drafts[-1]
+        draft, profile_name = draft_from_message(self.app.store.read(latest))
+        if profile_name in self.app.config.profiles:
+            self.app.switch_profile(profile_name)
+        self.fill(draft)
+        self.draft_key = latest.key
+        more = (
+            f" ({len(drafts) - 1} older in {latest.path.parent.parent})" if len(drafts) > 1 else ""
+        )
+        self.notify(f"Your last draft is back{more}.", title="Draft restored")
+
+    @staticmethod
+    def _is_empty(draft: Draft) -> bool:
+        return not any(
+            (
+                draft.from_addr,
+                draft.to,
+                draft.cc,
+                draft.bcc,
+                draft.subject,
+                draft.body.strip(),
+                draft.attachments,
+            )
+        )
+
+    def save_draft_now(self) -> None:
+        if self._save_timer is not None:
+            self._save_timer.stop()
+            self._save_timer = None
+        if not self.is_mounted:
+            return
+        draft = self.current_draft()
+        store = self.app.store
+        if self._is_empty(draft):
+            if self.draft_key is not None:
+                store.remove_draft(self.draft_key)
+                self.draft_key = None
+            return
+        self.draft_key = store.save_draft(
+            draft_to_message(draft, self.app.profile.name), self.draft_key
+        ).key
+
+    def _schedule_save(self) -> None:
+        # Not reset on every key: a steady typist is still saved every AUTOSAVE_SECONDS.
+        if self._filling or self._save_timer is not None:
+            return
+        self._save_timer = self.set_timer(AUTOSAVE_SECONDS, self.save_draft_now)
+
+    @on(Input.Changed)
+    @on(TextArea.Changed)
+    @on(AttachmentList.Changed)
+    def _edited(self) -> None:
+        self._schedule_save()
+
+    # -- profile -----------------------------------------------------------------------------
+
+    def show_profile(self) -> None:
+        profile = self.app.profile
+        bar = self.query_one("#profile-bar", Static)
+        secure = profile.handler == "dummy" or (
+            profile.encrypted and (profile.verify or profile.tls_fingerprint)
+        )
+        bar.set_class(not secure, "insecure")
+        bar.update(
+            f" Profile [b]{profile.name}[/b] · {profile.security_summary()}   (ctrl+g to switch)"
+        )
+        placeholders = {
+            "from": profile.from_addr or "you@example.com",
+            "to": ", ".join(profile.to) or 'name@example.com, "Name, Other" <other@example.com>',
+            "cc": ", ".join(profile.cc),
+            "bcc": ", ".join(profile.bcc),
+            "subject": subject_with_prefix(profile.subject, profile.subject_prefix),
+        }
+        for field_id, text in placeholders.items():
+            self.query_one(f"#{field_id}", Input).placeholder = text
+
+    def action_switch_profile(self) -> None:
+        options = [
+            (name, f"{name}  —  {p.security_summary()}")
+            for name, p in self.app.config.profiles.items()
+        ]
+
+        def chosen(name: str | None) -> None:
+            if name:
+                self.app.switch_profile(name)
+                self._schedule_save()
+
+        self.app.push_screen(
+            ChoiceModal("Send with which profile?", options, self.app.profile.name), chosen
+        )
+
+    # -- actions -----------------------------------------------------------------------------
+
+    def action_preview(self) -> None:
+        from mailtui.screens.preview import PreviewScreen
+
+        if self.app.sending:
+            self.notify("A message is still being sent; wait for it first.", severity="warning")
+            return
+        self.save_draft_now()
+        draft = self.current_draft()
+        attachments = self.query_one("#attachments", AttachmentList)
+        attachments.refresh_entries()
+        missing = attachments.missing()
+        try:
+            if missing:
+                raise InputFileError(
+                    f"The attachment {missing[0]} is no longer there.",
+                    hint="Remove it from the list (select it, press delete) or restore the file.",
+                )
+            built = prepare(draft, self.app.profile)
+        except MailError as exc:
+            self.app.push_screen(ErrorModal(exc, title="Cannot send this yet"))
+            return
+        self.app.push_screen(PreviewScreen(built, draft, self.app.profile))
+
+    def action_attach(self) -> None:
+        def picked(path: Path | None) -> None:
+            if path is not None:
+                self.query_one("#attachments", AttachmentList).add_path(str(path))
+
+        self.app.push_screen(FilePickerModal(Path.cwd()), picked)
+
+    def action_editor(self) -> None:
+        editor = os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi"
+        body = self.query_one("#body", TextArea)
+        with tempfile.NamedTemporaryFile(
+            "w", suffix=".eml.txt", delete=False, encoding="utf-8"
+        ) as handle:
+            handle.write(body.text)
+            path = handle.name
+        try:
+            with self.app.suspend():
+                subprocess.run([*shlex.split(editor), path], check=False)
+            body.text = Path(path).read_text(encoding="utf-8")
+        except SuspendNotSupported:
+            self.notify("This terminal cannot hand over to an editor.", severity="warning")
+        finally:
+            os.unlink(path)
+
+    # -- sending -----------------------------------------------------------------------------
+
+    def begin_send(self) -> bool:
+        self.save_draft_now()
+        draft = self.current_draft()
+        if self.app.start_send(draft, self.draft_key):
+            self._sending_snapshot = draft
+            return True
+        return False
+
+    def show_stage(self, stage: str) -> None:
+        status = self.query_one("#status", Static)
+        status.update(f" Sending… {stage}" if stage else "")
+        status.display = bool(stage)
+
+    def after_success(self, delivery: Delivery) -> None:
+        """The draft is gone from disk; the composer empties unless edited during the send."""
+        unchanged = self.current_draft() == self._sending_snapshot
+        self._sending_snapshot = None
+        if delivery.refused_draft is not None:
+            # deliver() kept a draft for the refused recipients under our key: show it.
+            draft, _ = draft_from_message(
+                self.app.store.read(self.app.store.stored(self.draft_key))
+            )
+            self.fill(draft)
+            return
+        self.draft_key = None
+        if unchanged:
+            self.fill(Draft())
+            self.query_one("#to").focus()
+        else:
+            self.save_draft_now()  # the edits made while sending become the next draft
+
+    def after_failure(self) -> None:
+        self._sending_snapshot = None
+        self.save_draft_now()

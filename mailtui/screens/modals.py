@@ -1,0 +1,174 @@
+"""Small focused modals: each dismisses with a value, and escape dismisses with "no"."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Button, DirectoryTree, Input, Label, OptionList, Static
+
+from mailtui.errors import MailError
+
+
+class ErrorModal(ModalScreen[None]):
+    """A failure in full: what happened, at which stage, the server's words, the hint."""
+
+    BINDINGS = [Binding("escape,enter", "dismiss_error", "Close", id="close_error")]
+
+    def __init__(self, error: MailError, title: str = "Not sent") -> None:
+        super().__init__(id="error-modal")
+        self.error = error
+        self.title_text = title
+
+    def compose(self) -> ComposeResult:
+        error = self.error
+        with Vertical(classes="modal-box error-box"):
+            yield Label(self.title_text, classes="modal-title")
+            yield Static(error.message, id="error-message")
+            if error.stage:
+                yield Static(f"Stage: {error.stage}", id="error-stage")
+            if error.code is not None or error.reply:
+                yield Static(
+                    f"Server said: {error.code or ''} {error.reply}".rstrip(), id="error-reply"
+                )
+            if error.hint:
+                yield Static(f"Hint: {error.hint}", id="error-hint")
+            yield Static(
+                "Your message is unchanged in the composer and kept as a draft.",
+                id="error-kept",
+            )
+            yield Button("Close", variant="primary", id="close")
+
+    @on(Button.Pressed, "#close")
+    def action_dismiss_error(self) -> None:
+        self.dismiss(None)
+
+
+class HelpModal(ModalScreen[None]):
+    """Every key of the screen beneath, from its bindings: the one source of truth."""
+
+    BINDINGS = [Binding("escape,f1,q", "close", "Close", id="close_help")]
+
+    def __init__(self, rows: list[tuple[str, str]]) -> None:
+        super().__init__(id="help-modal")
+        self.rows = rows
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="modal-box"):
+            yield Label("Keys", classes="modal-title")
+            with VerticalScroll():
+                for key, description in self.rows:
+                    yield Static(f"[b]{key:>12}[/b]  {description}", markup=True)
+
+    def action_close(self) -> None:
+        self.dismiss(None)
+
+
+class FilePickerModal(ModalScreen[Path | None]):
+    """Pick a file to attach: enter on a file picks it, escape cancels."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="cancel_pick")]
+
+    def __init__(self, start: Path) -> None:
+        super().__init__(id="file-picker")
+        self.start = start
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="modal-box picker-box"):
+            yield Label(f"Attach a file from {self.start}", classes="modal-title")
+            yield DirectoryTree(self.start, id="tree")
+            yield Static("enter: attach   escape: cancel", classes="modal-help")
+
+    def on_mount(self) -> None:
+        self.query_one(DirectoryTree).focus()
+
+    @on(DirectoryTree.FileSelected)
+    def picked(self, event: DirectoryTree.FileSelected) -> None:
+        self.dismiss(Path(event.path))
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class TextPrompt(ModalScreen[str | None]):
+    """Ask for one line of text (a profile name, a password); escape cancels."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="cancel_prompt")]
+
+    def __init__(self, question: str, value: str = "", password: bool = False) -> None:
+        super().__init__(id="text-prompt")
+        self.question = question
+        self.value = value
+        self.password = password
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="modal-box"):
+            yield Label(self.question, classes="modal-title")
+            yield Input(self.value, password=self.password, id="prompt-input")
+            with Horizontal(classes="modal-buttons"):
+                yield Button("OK", variant="primary", id="ok")
+                yield Button("Cancel", id="cancel")
+
+    @on(Input.Submitted)
+    @on(Button.Pressed, "#ok")
+    def accept(self) -> None:
+        self.dismiss(self.query_one(Input).value)
+
+    @on(Button.Pressed, "#cancel")
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class ChoiceModal(ModalScreen[str | None]):
+    """Pick one of a few named options (profiles); escape cancels."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="cancel_choice")]
+
+    def __init__(self, question: str, options: list[tuple[str, str]], current: str) -> None:
+        super().__init__(id="choice-modal")
+        self.question = question
+        self.options = options
+        self.current = current
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="modal-box"):
+            yield Label(self.question, classes="modal-title")
+            yield OptionList(*[label for _, label in self.options], id="choices")
+
+    def on_mount(self) -> None:
+        choices = self.query_one(OptionList)
+        keys = [key for key, _ in self.options]
+        choices.highlighted = keys.index(self.current) if self.current in keys else 0
+        choices.focus()
+
+    @on(OptionList.OptionSelected)
+    def chosen(self, event: OptionList.OptionSelected) -> None:
+        self.dismiss(self.options[event.option_index][0])
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class TextModal(ModalScreen[None]):
+    """A block of text to read (the dummy handler's output), shown as it is."""
+
+    BINDINGS = [Binding("escape,enter", "close", "Close", id="close_text")]
+
+    def __init__(self, title: str, text: str) -> None:
+        super().__init__(id="text-modal")
+        self.title_text = title
+        self.text = text
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="modal-box wide-box"):
+            yield Label(self.title_text, classes="modal-title")
+            with VerticalScroll():
+                yield Static(self.text, markup=False, id="text-body")
+            yield Static("enter or escape: close", classes="modal-help")
+
+    def action_close(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,60 @@
+"""The attachments of the message: name, size, a mark for a file that vanished; delete removes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual.binding import Binding
+from textual.message import Message
+from textual.widgets import OptionList
+from textual.widgets.option_list import Option
+
+from mailtui.render import human_size
+
+
+class AttachmentList(OptionList):
+    BINDINGS = [
+        Binding("delete,backspace", "remove", "Remove attachment", id="remove_attachment"),
+    ]
+
+    class Changed(Message):
+        """The list of attachments changed (added or removed)."""
+
+    def __init__(self, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(**kwargs)
+        self.paths: list[str] = []
+
+    def set_paths(self, paths: list[str] | tuple[str, ...]) -> None:
+        self.paths = list(paths)
+        self.refresh_entries()
+
+    def add_path(self, path: str) -> None:
+        if path not in self.paths:
+            self.paths.append(path)
+            self.refresh_entries()
+            self.post_message(self.Changed())
+
+    def action_remove(self) -> None:
+        if self.highlighted is None or not self.paths:
+            return
+        del self.paths[self.highlighted]
+        self.refresh_entries()
+        self.post_message(self.Changed())
+
+    def missing(self) -> list[str]:
+        return [p for p in self.paths if not Path(p).is_file()]
+
+    def refresh_entries(self) -> None:
+        self.clear_options()
+        total = 0
+        for path_text in self.paths:
+            path = Path(path_text)
+            if path.is_file():
+                size = path.stat().st_size
+                total += size
+                self.add_option(Option(f"📎 {path.name}  ({human_size(size)})"))
+            else:
+                self.add_option(Option(f"[b red]✗ {path.name}  (missing: {path})[/]"))
+        count = len(self.paths)
+        self.border_title = f"Attachments: {count}, {human_size(total)}" if count else "Attachments"
+        self.display = True
