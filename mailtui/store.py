@@ -65,7 +65,7 @@ class Store:
 
     def _list(self, name: str) -> list[Stored]:
         box = self._maildir(name)
-        entries = [Stored(key, self._path(name, key)) for key in box]
+        entries = [Stored(key, self._path(name, key)) for key in box.iterkeys()]
         return sorted(entries, key=lambda s: s.path.stat().st_mtime)
 
     @staticmethod

@@ -317,3 +317,46 @@ def data_dir(home: Path) -> Path:
 def maildir_files(home: Path, box: str) -> list[Path]:
     root = data_dir(home) / box
     return sorted([*root.glob("cur/*"), *root.glob("new/*")])
+
+
+# -- the composer -------------------------------------------------------------------------
+
+
+@pytest.fixture(autouse=True)
+def _no_cursor_blink(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A blinking cursor makes screenshots differ run to run."""
+    from textual.widgets import Input, TextArea
+
+    monkeypatch.setattr(Input, "cursor_blink", False)
+    monkeypatch.setattr(TextArea, "cursor_blink", False)
+
+
+@pytest.fixture
+def make_app(home: Path):
+    """make_app(config_text=None) -> a MailtuiApp on a config file (or none) under `home`."""
+    from mailtui.app import MailtuiApp
+    from mailtui.config import load_config
+    from mailtui.store import Store
+
+    def make(config_text: str | None = None):
+        path = home / "config.toml"
+        if config_text is not None:
+            path.write_text(config_text)
+            os.chmod(path, 0o600)
+        return MailtuiApp(load_config(path), path, Store(data_dir(home)))
+
+    return make
+
+
+async def wait_for(pilot, predicate: Callable[[], bool], timeout: float = 10.0) -> None:
+    """Let the app run until `predicate()` holds; fail the test after `timeout` seconds."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not predicate():
+        if loop.time() > deadline:
+            raise AssertionError(f"timed out waiting for {predicate.__doc__ or predicate}")
+        await pilot.pause(0.05)
+
+
+async def type_text(pilot, text: str) -> None:
+    await pilot.press(*text)

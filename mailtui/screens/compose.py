@@ -65,7 +65,7 @@ class ComposeScreen(Screen):
                     yield AddressInput(label, id=field_id)
             with Horizontal(classes="field-row"):
                 yield Label("Subject", classes="field-label")
-                yield Input(id="subject")
+                yield Input(id="subject", select_on_focus=False)
         yield TextArea(id="body", soft_wrap=True, tab_behavior="focus")
         yield AttachmentList(id="attachments")
         yield Static(id="status")

@@ -28,4 +28,9 @@ class AddressValidator(Validator):
 
 class AddressInput(Input):
     def __init__(self, label: str, **kwargs) -> None:  # type: ignore[no-untyped-def]
-        super().__init__(validators=[AddressValidator(label)], validate_on=["changed"], **kwargs)
+        super().__init__(
+            validators=[AddressValidator(label)],
+            validate_on=["changed"],
+            select_on_focus=False,  # tabbing in and typing must add, not replace
+            **kwargs,
+        )

@@ -1,0 +1,275 @@
+"""The composer, driven through its key contract with Pilot, against real SMTP servers."""
+
+from __future__ import annotations
+
+from email import message_from_bytes, policy
+
+from textual.widgets import Input, TextArea
+
+from conftest import (
+    PASSWORD,
+    USERNAME,
+    free_port,
+    maildir_files,
+    profile_toml,
+    type_text,
+    wait_for,
+)
+from mailtui.message import Draft
+
+SIZE = (110, 36)
+
+
+def parsed(data: bytes):
+    return message_from_bytes(data.replace(b"\r\n", b"\n"), policy=policy.default)
+
+
+async def compose_message(
+    pilot,
+    to="to@example.com",
+    cc="cc@example.com",
+    bcc="hidden@example.com",
+    subject="Quarterly numbers",
+    body="Hello team,\nthe numbers are in.",
+) -> None:
+    """Type a whole message through the key contract: focus starts in To, Tab walks on."""
+    assert pilot.app.focused.id == "to"
+    for text, next_field in ((to, "cc"), (cc, "bcc"), (bcc, "subject"), (subject, "body")):
+        await type_text(pilot, text)
+        await pilot.press("tab")
+        assert pilot.app.focused.id == next_field
+    for index, line in enumerate(body.split("\n")):
+        if index:
+            await pilot.press("enter")
+        await type_text(pilot, line)
+
+
+MESSAGE = Draft(
+    to=("to@example.com",),
+    cc=("cc@example.com",),
+    bcc=("hidden@example.com",),
+    subject="Quarterly numbers",
+    body="Hello team,\nthe numbers are in.",
+)
+
+
+async def fill_message(pilot, **changes) -> None:
+    """Put a message in the composer at once, for tests about what happens after typing."""
+    pilot.app.composer.fill(MESSAGE._replace(**changes))
+    await pilot.pause()
+
+
+def field(app, field_id: str) -> str:
+    widget = app.composer.query_one(f"#{field_id}")
+    return widget.text if isinstance(widget, TextArea) else widget.value
+
+
+async def test_typed_message_is_delivered_exactly(smtp_server, make_app, home):
+    server = smtp_server()
+    app = make_app(profile_toml(server))
+    async with app.run_test(size=SIZE) as pilot:
+        await compose_message(pilot)
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: app.screen.id == "preview")
+        await pilot.press("y")
+        await wait_for(pilot, lambda: len(server.messages) == 1 and not app.sending)
+        await wait_for(pilot, lambda: app.screen.id == "compose")
+        assert field(app, "to") == "" and field(app, "body") == ""  # an empty composer
+    (received,) = server.messages
+    assert received.rcpt_tos == ["to@example.com", "cc@example.com", "hidden@example.com"]
+    message = parsed(received.data)
+    assert message["To"] == "to@example.com" and message["Cc"] == "cc@example.com"
+    assert "Bcc" not in message and b"hidden" not in received.data
+    assert message["Subject"] == "Quarterly numbers"
+    assert message.get_content() == "Hello team,\nthe numbers are in.\n"
+    assert maildir_files(home, "drafts") == []
+    (sent,) = maildir_files(home, "sent")
+    assert parsed(sent.read_bytes())["Bcc"] == "hidden@example.com"
+
+
+async def test_app_answers_keys_during_a_slow_send_and_never_sends_twice(smtp_server, make_app):
+    server = smtp_server(data_delay=2.0)
+    app = make_app(profile_toml(server))
+    async with app.run_test(size=SIZE) as pilot:
+        await fill_message(pilot, subject="Slow")
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: app.screen.id == "preview")
+        await pilot.press("y", "y")  # the second y must not send again
+        await wait_for(pilot, lambda: "DATA" in app.screen.query_one("#stage").content)
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: app.screen.id == "compose")
+        app.composer.query_one("#subject").focus()
+        await type_text(pilot, " (edited)")
+        assert app.sending, "the send should still be under way"
+        assert field(app, "subject") == "Slow (edited)"
+        await wait_for(pilot, lambda: not app.sending)
+        assert field(app, "subject") == "Slow (edited)"  # edits made meanwhile are kept
+    assert len(server.messages) == 1
+    assert parsed(server.messages[0].data)["Subject"] == "Slow"
+
+
+async def _fail_and_check(pilot, app, home, expected: str, attachment) -> None:
+    await fill_message(pilot)
+    app.composer.query_one("#attachments").add_path(str(attachment))
+    before = app.composer.current_draft()
+    await pilot.press("ctrl+s")
+    await wait_for(pilot, lambda: app.screen.id == "preview")
+    await pilot.press("y")
+    await wait_for(pilot, lambda: app.screen.id == "error-modal")
+    shown = " ".join(str(w.content) for w in app.screen.query("Static"))
+    assert expected in shown, shown
+    await pilot.press("escape")
+    await wait_for(pilot, lambda: app.screen.id == "compose")
+    assert app.composer.current_draft() == before
+    assert field(app, "to") == "to@example.com"
+    (draft_file,) = maildir_files(home, "drafts")
+    kept = parsed(draft_file.read_bytes())
+    assert kept["Subject"] == "Quarterly numbers" and kept["Bcc"] == "hidden@example.com"
+    (part,) = kept.iter_attachments()
+    assert part.get_payload(decode=True) == attachment.read_bytes()
+
+
+async def test_refused_connection_is_shown_and_nothing_is_lost(make_app, home, tmp_path):
+    attachment = tmp_path / "report.pdf"
+    attachment.write_bytes(b"%PDF-1.4 binary \x00\xff")
+    app = make_app(profile_toml(None, port=free_port()))
+    async with app.run_test(size=SIZE) as pilot:
+        await _fail_and_check(pilot, app, home, "refused the connection", attachment)
+
+
+async def test_untrusted_certificate_is_shown_and_nothing_is_lost(
+    smtp_server, make_app, home, tmp_path, certs
+):
+    attachment = tmp_path / "a.bin"
+    attachment.write_bytes(bytes(range(100)))
+    server = smtp_server("starttls", leaf=certs.other_ca_server)
+    app = make_app(profile_toml(server, tls=True))
+    async with app.run_test(size=SIZE) as pilot:
+        await _fail_and_check(pilot, app, home, "certificate", attachment)
+    assert server.messages == []
+
+
+async def test_auth_failure_is_shown_and_nothing_is_lost(
+    smtp_server, make_app, home, tmp_path, certs
+):
+    attachment = tmp_path / "a.txt"
+    attachment.write_text("notes")
+    server = smtp_server("starttls", auth=True)
+    app = make_app(
+        profile_toml(
+            server,
+            tls=True,
+            auth=True,
+            username=USERNAME,
+            password="wrong",
+            ca_file=str(certs.ca_file),
+        )
+    )
+    async with app.run_test(size=SIZE) as pilot:
+        await _fail_and_check(pilot, app, home, "Authentication as 'john.doe' failed", attachment)
+
+
+async def test_refused_recipient_is_shown_and_nothing_is_lost(
+    smtp_server, make_app, home, tmp_path
+):
+    attachment = tmp_path / "a.txt"
+    attachment.write_text("notes")
+    refuse = "550 5.1.1 No such user"
+    server = smtp_server(
+        rcpt_replies={a: refuse for a in ("to@example.com", "cc@example.com", "hidden@example.com")}
+    )
+    app = make_app(profile_toml(server))
+    async with app.run_test(size=SIZE) as pilot:
+        await _fail_and_check(pilot, app, home, "550 5.1.1 No such user", attachment)
+
+
+async def test_draft_survives_quit_and_comes_back(make_app, home):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await fill_message(pilot, subject="Unfinished")
+        app.composer.query_one("#body").focus()
+        await pilot.press("end")
+        await type_text(pilot, " half a thought")
+        await wait_for(pilot, lambda: maildir_files(home, "drafts") != [])
+        await pilot.press("ctrl+q")
+    assert len(maildir_files(home, "drafts")) == 1
+    again = make_app()
+    async with again.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert field(again, "subject") == "Unfinished"
+        assert field(again, "body") == "Hello team, half a thought\nthe numbers are in."
+        assert field(again, "bcc") == "hidden@example.com"
+        assert again.focused.id == "to"
+
+
+async def test_dummy_profile_send_shows_the_dummy_text(make_app, home):
+    app = make_app()  # no config file: the built-in dummy profile
+    async with app.run_test(size=SIZE) as pilot:
+        await fill_message(pilot, cc=(), bcc=(), subject="My Subject", body="Test mail message")
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: app.screen.id == "preview")
+        await pilot.press("y")
+        await wait_for(pilot, lambda: app.screen.id == "text-modal")
+        text = str(app.screen.query_one("#text-body").content)
+        assert "DUMMY MAIL MESSAGE" in text and "Subject: My Subject" in text
+        assert "From: noreply@localhost" in text
+    assert len(maildir_files(home, "sent")) == 1
+    assert maildir_files(home, "drafts") == []
+
+
+async def test_invalid_address_is_marked_as_typed(make_app):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await type_text(pilot, "not-an-address")
+        await pilot.pause()
+        assert app.composer.query_one("#to", Input).has_class("-invalid")
+        for _ in "not-an-address":
+            await pilot.press("backspace")
+        await type_text(pilot, '"Doe, Jane" <jane@example.com>')
+        await pilot.pause()
+        assert not app.composer.query_one("#to", Input).has_class("-invalid")
+
+
+async def test_profile_defaults_fill_empty_fields(smtp_server, make_app):
+    server = smtp_server()
+    app = make_app(profile_toml(server, to=["team@example.com"], subject_prefix="[ops]"))
+    async with app.run_test(size=SIZE) as pilot:
+        app.composer.query_one("#subject").focus()
+        await type_text(pilot, "Deploy done")
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: app.screen.id == "preview")
+        await pilot.press("y")
+        await wait_for(pilot, lambda: len(server.messages) == 1)
+    message = parsed(server.messages[0].data)
+    assert message["To"] == "team@example.com" and message["Subject"] == "[ops] Deploy done"
+
+
+async def test_vanished_attachment_is_flagged_before_sending(smtp_server, make_app, tmp_path):
+    server = smtp_server()
+    attachment = tmp_path / "gone.txt"
+    attachment.write_text("x")
+    app = make_app(profile_toml(server))
+    async with app.run_test(size=SIZE) as pilot:
+        await fill_message(pilot)
+        app.composer.query_one("#attachments").add_path(str(attachment))
+        attachment.unlink()
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: app.screen.id == "error-modal")
+        assert "gone.txt is no longer there" in str(app.screen.query_one("#error-message").content)
+    assert server.commands == []
+
+
+async def test_password_prompt_when_the_profile_has_none(smtp_server, make_app, certs):
+    server = smtp_server("starttls", auth=True)
+    app = make_app(
+        profile_toml(server, tls=True, auth=True, username=USERNAME, ca_file=str(certs.ca_file))
+    )
+    async with app.run_test(size=SIZE) as pilot:
+        await fill_message(pilot)
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: app.screen.id == "preview")
+        await pilot.press("y")
+        await wait_for(pilot, lambda: app.screen.id == "text-prompt")
+        await type_text(pilot, PASSWORD)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: len(server.messages) == 1)
