@@ -26,3 +26,11 @@ def config_path(explicit: str | None = None) -> Path:
 
 def data_dir() -> Path:
     return _xdg("XDG_DATA_HOME", ".local/share") / "mailtui"
+
+
+def display_path(path: Path) -> str:
+    """A path as a person would write it: ~/... when it is under the home folder."""
+    try:
+        return "~/" + str(path.resolve().relative_to(Path.home().resolve()))
+    except ValueError:
+        return str(path)

@@ -24,7 +24,7 @@ VIEWS = (("dummy", "Dummy"), ("source", "Source"), ("envelope", "Envelope"))
 class PreviewScreen(Screen):
     BINDINGS = [
         Binding("y", "send", "Send", id="send"),
-        Binding("escape", "back", "Back to editing", id="back"),
+        Binding("escape", "back", "Back", id="back"),
         Binding("1", "view('dummy')", "Dummy", id="view_dummy"),
         Binding("2", "view('source')", "Source", id="view_source"),
         Binding("3", "view('envelope')", "Envelope", id="view_envelope"),

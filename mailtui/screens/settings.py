@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from rich.markup import escape
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -21,6 +22,7 @@ from mailtui.config import DUMMY_PROFILE, Profile, parse_profile
 from mailtui.config_writer import ConfigDocument
 from mailtui.credentials import resolve_password
 from mailtui.errors import ConfigError, MailError
+from mailtui.locations import display_path
 from mailtui.screens.modals import TextPrompt
 from mailtui.transport import CheckReport, check
 from mailtui.widgets.stage_list import StageList
@@ -140,7 +142,7 @@ class SettingsScreen(Screen):
             self.saved[name] = dict(self.values[name]) if config.path is not None else {}
         self.default_profile = config.default_profile
         self.query_one("#settings-bar", Static).update(
-            f" Settings · {self.app.config_path}   (ctrl+s save, escape back)"
+            f" Settings · {display_path(self.app.config_path)}   (ctrl+s save, escape back)"
         )
         self.query_one("#check-result").display = False
         self._refresh_list(self.app.profile.name if self.app.profile.name in self.values else "")
@@ -327,6 +329,7 @@ class SettingsScreen(Screen):
             result.update("The dummy handler needs no server: nothing leaves this machine.")
             return
         result.show_running(f"testing {profile.host}:{profile.effective_port} …")
+        self.call_after_refresh(result.scroll_visible)
         self._run_check(profile)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="check", description="check")
@@ -342,7 +345,8 @@ class SettingsScreen(Screen):
         elif event.state == WorkerState.ERROR:
             error = event.worker.error
             text = str(error) if isinstance(error, MailError) else repr(error)
-            result.update(f"[b red]✘ {text}[/]")
+            result.update(f"[b red]✘ {escape(text)}[/]")
+        self.call_after_refresh(result.scroll_visible)
 
     # -- save --------------------------------------------------------------------------------
 
@@ -376,7 +380,7 @@ class SettingsScreen(Screen):
             return
         self.saved = {name: dict(values) for name, values in self.values.items()}
         self.dirty = False
-        self.notify(f"Saved {self.app.config_path}.", title="Settings")
+        self.notify(f"Saved {display_path(self.app.config_path)}.", title="Settings")
 
     def action_close(self) -> None:
         if self.dirty:
