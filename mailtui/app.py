@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from functools import partial
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from textual import work
 from textual.app import App, SystemCommand
@@ -17,14 +18,16 @@ from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
 from mailtui.config import Config, Profile, load_config
-from mailtui.credentials import resolve_password
-from mailtui.delivery import Delivery, deliver
 from mailtui.errors import MailError
-from mailtui.message import Draft
 from mailtui.screens.compose import ComposeScreen
-from mailtui.screens.modals import ErrorModal, HelpModal, TextModal, TextPrompt
-from mailtui.screens.preview import PreviewScreen
 from mailtui.store import Store
+
+if TYPE_CHECKING:
+    from mailtui.delivery import Delivery
+    from mailtui.message import Draft
+
+# Start-up is felt: the preview, the modals and the send path (smtplib, ssl, the email
+# package) load when first used, not before the composer's first frame.
 
 
 class MailtuiApp(App[None]):
@@ -47,8 +50,9 @@ class MailtuiApp(App[None]):
 
     # -- screens ---------------------------------------------------------------------------
 
-    def on_mount(self) -> None:
-        self.push_screen(self.composer)
+    def get_default_screen(self) -> Screen:
+        # The composer is the base of the stack: no blank screen is drawn before it.
+        return self.composer
 
     def action_help(self) -> None:
         rows = []
@@ -59,6 +63,8 @@ class MailtuiApp(App[None]):
                     (binding.key_display or self.get_key_display(binding), binding.description)
                 )
         rows.append(("ctrl+p", "Command palette: every action by name"))
+        from mailtui.screens.modals import HelpModal
+
         self.push_screen(HelpModal(rows))
 
     def action_settings(self) -> None:
@@ -114,6 +120,8 @@ class MailtuiApp(App[None]):
                     return
                 self._send(draft, profile, password, draft_key)
 
+            from mailtui.screens.modals import TextPrompt
+
             question = f"Password for {profile.username} at {profile.host}"
             self.push_screen(TextPrompt(question, password=True), with_password)
         else:
@@ -124,6 +132,9 @@ class MailtuiApp(App[None]):
     def _send(
         self, draft: Draft, profile: Profile, password: str | None, draft_key: str | None
     ) -> Delivery:
+        from mailtui.credentials import resolve_password
+        from mailtui.delivery import deliver
+
         self.call_from_thread(self.show_stage, "preparing")
 
         def stage(name: str) -> None:
@@ -138,8 +149,8 @@ class MailtuiApp(App[None]):
 
     def show_stage(self, stage: str) -> None:
         for screen in self.screen_stack:
-            if isinstance(screen, (ComposeScreen, PreviewScreen)):
-                screen.show_stage(stage)
+            if screen.id in ("compose", "preview"):
+                screen.show_stage(stage)  # type: ignore[attr-defined]
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.worker.group != "send" or not event.worker.is_finished:
@@ -153,6 +164,8 @@ class MailtuiApp(App[None]):
             if not isinstance(error, MailError):
                 error = MailError(f"Unexpected failure: {error!r}")
             self.composer.after_failure()
+            from mailtui.screens.modals import ErrorModal
+
             self.push_screen(ErrorModal(error), lambda _: self._back_to_composer())
 
     def _sent(self, delivery: Delivery) -> None:
@@ -161,6 +174,8 @@ class MailtuiApp(App[None]):
         for warning in delivery.warnings:
             self.notify(warning, severity="warning", timeout=10)
         if delivery.dummy_text:
+            from mailtui.screens.modals import TextModal
+
             self.push_screen(
                 TextModal("Dummy handler: nothing left this machine", delivery.dummy_text)
             )
@@ -177,7 +192,7 @@ class MailtuiApp(App[None]):
             self.notify(f"Sent to {', '.join(delivery.accepted)}.", title="Sent", timeout=8)
 
     def _back_to_composer(self) -> None:
-        while isinstance(self.screen, PreviewScreen):
+        while self.screen.id == "preview":
             self.pop_screen()
 
 

@@ -13,21 +13,19 @@ from typing import TYPE_CHECKING
 from textual import on
 from textual.app import ComposeResult, SuspendNotSupported
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
+from textual.containers import Container
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Footer, Input, Label, Static, TextArea
 
-from mailtui.delivery import Delivery, prepare
-from mailtui.drafts import draft_from_message, draft_to_message
 from mailtui.errors import InputFileError, MailError
 from mailtui.message import Draft, subject_with_prefix
-from mailtui.screens.modals import ChoiceModal, ErrorModal, FilePickerModal
 from mailtui.widgets.address_input import AddressInput
 from mailtui.widgets.attachment_list import AttachmentList
 
 if TYPE_CHECKING:
     from mailtui.app import MailtuiApp
+    from mailtui.delivery import Delivery
 
 AUTOSAVE_SECONDS = 1.0
 ADDRESS_FIELDS = ("from", "to", "cc", "bcc")
@@ -53,19 +51,13 @@ class ComposeScreen(Screen):
 
     def compose(self) -> ComposeResult:
         yield Static(id="profile-bar")
-        with Vertical(id="fields"):
-            for field_id, label in (
-                ("from", "From"),
-                ("to", "To"),
-                ("cc", "Cc"),
-                ("bcc", "Bcc"),
-            ):
-                with Horizontal(classes="field-row"):
-                    yield Label(label, classes="field-label")
-                    yield AddressInput(label, id=field_id)
-            with Horizontal(classes="field-row"):
-                yield Label("Subject", classes="field-label")
-                yield Input(id="subject", select_on_focus=False)
+        # One grid, not a container per row: fewer widgets to style before the first frame.
+        with Container(id="fields"):
+            for field_id, label in (("from", "From"), ("to", "To"), ("cc", "Cc"), ("bcc", "Bcc")):
+                yield Label(label, classes="field-label")
+                yield AddressInput(label, id=field_id)
+            yield Label("Subject", classes="field-label")
+            yield Input(id="subject", select_on_focus=False)
         yield TextArea(id="body", soft_wrap=True, tab_behavior="focus")
         yield AttachmentList(id="attachments")
         yield Static(id="status")
@@ -118,6 +110,8 @@ class ComposeScreen(Screen):
         drafts = self.app.store.drafts()
         if not drafts:
             return
+        from mailtui.drafts import draft_from_message
+
         latest = drafts[-1]
         draft, profile_name = draft_from_message(self.app.store.read(latest))
         if profile_name in self.app.config.profiles:
@@ -149,6 +143,8 @@ class ComposeScreen(Screen):
             self._save_timer = None
         if not self.is_mounted:
             return
+        from mailtui.drafts import draft_to_message
+
         draft = self.current_draft()
         store = self.app.store
         if self._is_empty(draft):
@@ -195,6 +191,8 @@ class ComposeScreen(Screen):
             self.query_one(f"#{field_id}", Input).placeholder = text
 
     def action_switch_profile(self) -> None:
+        from mailtui.screens.modals import ChoiceModal
+
         options = [
             (name, f"{name}  —  {p.security_summary()}")
             for name, p in self.app.config.profiles.items()
@@ -212,6 +210,8 @@ class ComposeScreen(Screen):
     # -- actions -----------------------------------------------------------------------------
 
     def action_preview(self) -> None:
+        from mailtui.delivery import prepare
+        from mailtui.screens.modals import ErrorModal
         from mailtui.screens.preview import PreviewScreen
 
         if self.app.sending:
@@ -235,6 +235,8 @@ class ComposeScreen(Screen):
         self.app.push_screen(PreviewScreen(built, draft, self.app.profile))
 
     def action_attach(self) -> None:
+        from mailtui.screens.modals import FilePickerModal
+
         def picked(path: Path | None) -> None:
             if path is not None:
                 self.query_one("#attachments", AttachmentList).add_path(str(path))
@@ -278,6 +280,8 @@ class ComposeScreen(Screen):
         unchanged = self.current_draft() == self._sending_snapshot
         self._sending_snapshot = None
         if delivery.refused_draft is not None:
+            from mailtui.drafts import draft_from_message
+
             # deliver() kept a draft for the refused recipients under our key: show it.
             draft, _ = draft_from_message(
                 self.app.store.read(self.app.store.stored(self.draft_key))

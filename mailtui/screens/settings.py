@@ -68,6 +68,81 @@ def table_from_values(values: dict[str, Any]) -> dict[str, Any]:
 
 
 class SettingsScreen(Screen):
+    # Here rather than in mailtui.tcss: parsed only when settings first open, not at start-up.
+    DEFAULT_CSS = """
+    #settings-body {
+        height: 1fr;
+    }
+
+    #profile-list-pane {
+        width: 30;
+        padding: 0 1;
+    }
+
+    #profile-list {
+        height: 1fr;
+        border: round $panel-lighten-2;
+    }
+
+    #profile-buttons Button, #form-buttons Button {
+        width: 100%;
+        margin-bottom: 1;
+    }
+
+    #form {
+        width: 1fr;
+        padding: 0 1;
+    }
+
+    .form-row {
+        height: 3;
+    }
+
+    .form-label {
+        width: 22;
+        padding: 1 1 0 0;
+        text-align: right;
+    }
+
+    .form-row Input, .form-row Select {
+        width: 1fr;
+    }
+
+    #form-errors {
+        color: $error;
+        height: auto;
+    }
+
+    #form-notes {
+        color: $warning;
+        height: auto;
+    }
+
+    #form-buttons {
+        height: auto;
+    }
+
+    #form-buttons Button {
+        width: auto;
+        margin-right: 2;
+    }
+
+    #check-result {
+        height: auto;
+        padding: 1;
+        border: round $panel-lighten-2;
+    }
+
+    #form-notes.loud {
+        background: $error-darken-3;
+        text-style: bold;
+    }
+
+    .form-row Switch {
+        width: auto;
+    }
+    """
+
     BINDINGS = [
         Binding("ctrl+s", "save", "Save", id="save_settings", priority=True),
         Binding(
