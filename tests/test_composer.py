@@ -273,3 +273,81 @@ async def test_password_prompt_when_the_profile_has_none(smtp_server, make_app, 
         await type_text(pilot, PASSWORD)
         await pilot.press("enter")
         await wait_for(pilot, lambda: len(server.messages) == 1)
+
+
+async def test_attach_with_the_file_picker_and_remove(make_app, tmp_path, monkeypatch):
+    (tmp_path / "notes.txt").write_text("hello")
+    monkeypatch.chdir(tmp_path)
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("ctrl+t")
+        await wait_for(pilot, lambda: app.screen.id == "file-picker")
+        tree = app.screen.query_one("#tree")
+        await wait_for(pilot, lambda: len(tree.root.children) > 0)
+        target = next(n for n in tree.root.children if n.data.path.name == "notes.txt")
+        tree.move_cursor(target)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: app.screen.id == "compose")
+        attachments = app.composer.query_one("#attachments")
+        assert attachments.paths == [str(tmp_path / "notes.txt")]
+        assert "1, 5 B" in attachments.border_title
+        attachments.focus()
+        attachments.highlighted = 0
+        await pilot.press("delete")
+        assert attachments.paths == []
+
+
+async def test_switch_profile_while_composing(make_app):
+    app = make_app(
+        '[profiles.work]\nhost = "smtp.example.com"\n'
+        '[profiles.lab]\nhost = "lab.test"\nssl = true\n'
+    )
+    async with app.run_test(size=SIZE) as pilot:
+        await type_text(pilot, "a@example.com")
+        await pilot.press("ctrl+g")
+        await wait_for(pilot, lambda: app.screen.id == "choice-modal")
+        await pilot.press("down", "enter")
+        await wait_for(pilot, lambda: app.screen.id == "compose")
+        assert app.profile.name == "lab"
+        assert "lab.test:465, TLS" in str(app.composer.query_one("#profile-bar").content)
+        assert field(app, "to") == "a@example.com"  # the message is untouched
+
+
+async def test_every_action_is_in_the_command_palette(make_app):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        titles = {command.title for command in app.get_system_commands(app.screen)}
+        for action in ("Preview", "Attach", "Editor", "Profile", "Settings", "Keys", "Quit"):
+            assert action in titles, action
+        await pilot.press("ctrl+s")  # an empty message: the preview refuses, saying why
+        await wait_for(pilot, lambda: app.screen.id == "error-modal")
+
+
+async def test_external_editor_round_trip(make_app, tmp_path, monkeypatch):
+    """A real editor program edits the body file; only the terminal hand-over is stood in,
+    since App.suspend cannot run headless."""
+    import contextlib
+
+    editor = tmp_path / "editor.sh"
+    editor.write_text('#!/bin/sh\nprintf "\\nP.S. written in the editor ✓" >> "$1"\n')
+    editor.chmod(0o755)
+    monkeypatch.setenv("VISUAL", str(editor))
+    app = make_app()
+    monkeypatch.setattr(app, "suspend", contextlib.nullcontext)
+    async with app.run_test(size=SIZE) as pilot:
+        await fill_message(pilot, body="Dear all,")
+        await pilot.press("ctrl+o")
+        await wait_for(pilot, lambda: "P.S." in field(app, "body"))
+        assert field(app, "body") == "Dear all,\nP.S. written in the editor ✓"
+
+
+async def test_external_editor_without_a_terminal_says_so(make_app):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await fill_message(pilot, body="keep me")
+        await pilot.press("ctrl+o")
+        await wait_for(
+            pilot, lambda: any("cannot hand over" in str(n.message) for n in app._notifications)
+        )
+        assert field(app, "body") == "keep me"

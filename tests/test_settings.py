@@ -143,3 +143,32 @@ async def test_switches_reflect_the_profile(make_app):
         await wait_for(pilot, lambda: app.screen.id == "settings")
         assert app.screen.query_one("#f-ssl", Switch).value is True
         assert app.screen.query_one("#f-port", Input).value == "465"
+
+
+async def test_rename_duplicate_delete_and_make_default(make_app, home):
+    app = make_app(COMMENTED + '\n[profiles.home]\nhandler = "dummy"\n')
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f2")
+        await wait_for(pilot, lambda: app.screen.id == "settings")
+        settings = app.screen
+        await pilot.click("#rename")
+        await wait_for(pilot, lambda: app.screen.id == "text-prompt")
+        app.screen.query_one(Input).value = "office"
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: settings.current == "office")
+        await pilot.click("#duplicate")
+        await wait_for(pilot, lambda: app.screen.id == "text-prompt")
+        await pilot.press("enter")  # accept the suggested name
+        await wait_for(pilot, lambda: settings.current == "office-copy")
+        await pilot.click("#make-default")
+        settings.query_one("#profile-list").highlighted = list(settings.values).index("home")
+        await wait_for(pilot, lambda: settings.current == "home")
+        await pilot.click("#delete")
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: not settings.dirty)
+    text = (home / "config.toml").read_text()
+    assert "# the office relay" in text and "[profiles.office]" in text
+    config = load_config(home / "config.toml")
+    assert list(config.profiles) == ["office", "office-copy"]
+    assert config.default_profile == "office-copy"
+    assert config.profile("office-copy").host == "smtp.example.com"
