@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _sink import median, smtp_sink  # noqa: E402
+from _common import compare, compile_package, report, smtp_sink  # noqa: E402
 
 BASELINE = """
 import smtplib, sys
@@ -41,13 +41,6 @@ def timed(command: list[str], env: dict[str, str]) -> float:
     return time.perf_counter() - started
 
 
-def compile_package() -> None:
-    """pip compiles a wheel's modules at install; an editable checkout (or a machine with
-    PYTHONDONTWRITEBYTECODE set) would otherwise recompile mailtui on every run."""
-    package = Path(__file__).resolve().parent.parent / "mailtui"
-    subprocess.run([sys.executable, "-m", "compileall", "-q", str(package)], check=True)
-
-
 def main() -> None:
     compile_package()
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -63,16 +56,15 @@ def main() -> None:
         mailtui = [sys.executable, "-m", "mailtui", "send", "--to", "rcpt@example.com"]
         mailtui += ["--subject", "Benchmark", "--body", "A small message body."]
         baseline = [sys.executable, "-c", BASELINE, str(port)]
-        timed(mailtui, env), timed(baseline, env)  # warm the file cache for both
-        ours, theirs = [], []
-        for _ in range(runs):
-            ours.append(timed(mailtui, env))
-            theirs.append(timed(baseline, env))
-    ours_ms, theirs_ms = median(ours) * 1000, median(theirs) * 1000
-    print(f"runs each:                 {runs} (alternated)")
-    print(f"mailtui send, median:      {ours_ms:.1f} ms")
-    print(f"smtplib script, median:    {theirs_ms:.1f} ms")
-    print(f"ratio:                     {ours_ms / theirs_ms:.2f}  (target <= 1.3)")
+        ours, theirs = compare(lambda: timed(mailtui, env), lambda: timed(baseline, env), runs)
+    report(
+        [
+            ("runs each", f"{runs} (alternated)"),
+            ("mailtui send, median", f"{ours:.1f} ms"),
+            ("smtplib script, median", f"{theirs:.1f} ms"),
+            ("ratio", f"{ours / theirs:.2f}  (target <= 1.3)"),
+        ]
+    )
 
 
 if __name__ == "__main__":

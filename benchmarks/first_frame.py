@@ -22,7 +22,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _sink import median  # noqa: E402
+from _common import compare, compile_package, report  # noqa: E402
 
 # Each child signals on READY_FD right after its first screen has been drawn, then exits.
 MAILTUI_CHILD = """
@@ -95,9 +95,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=15)
     runs = parser.parse_args().runs
-    package = Path(__file__).resolve().parent.parent / "mailtui"
-    # As a wheel install would have it (and PYTHONDONTWRITEBYTECODE would prevent).
-    subprocess.run([sys.executable, "-m", "compileall", "-q", str(package)], check=True)
+    compile_package()
     with tempfile.TemporaryDirectory() as home:
         env = {
             **os.environ,
@@ -107,16 +105,17 @@ def main() -> None:
             "TERM": "xterm-256color",
         }
         env.pop("MAILTUI_CONFIG", None)
-        first_frame(MAILTUI_CHILD, env), first_frame(LABEL_CHILD, env)  # warm the caches
-        ours, theirs = [], []
-        for _ in range(runs):
-            ours.append(first_frame(MAILTUI_CHILD, env))
-            theirs.append(first_frame(LABEL_CHILD, env))
-    ours_ms, theirs_ms = median(ours) * 1000, median(theirs) * 1000
-    print(f"runs each:                  {runs} (alternated, 100x34 pseudo-terminal)")
-    print(f"mailtui compose, median:    {ours_ms:.1f} ms  (target <= 250 ms)")
-    print(f"one-Label app, median:      {theirs_ms:.1f} ms")
-    print(f"ratio:                      {ours_ms / theirs_ms:.2f}  (target <= 1.25)")
+        ours, theirs = compare(
+            lambda: first_frame(MAILTUI_CHILD, env), lambda: first_frame(LABEL_CHILD, env), runs
+        )
+    report(
+        [
+            ("runs each", f"{runs} (alternated, 100x34 pseudo-terminal)"),
+            ("mailtui compose, median", f"{ours:.1f} ms  (target <= 250 ms)"),
+            ("one-Label app, median", f"{theirs:.1f} ms"),
+            ("ratio", f"{ours / theirs:.2f}  (target <= 1.25)"),
+        ]
+    )
 
 
 if __name__ == "__main__":

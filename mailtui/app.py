@@ -24,7 +24,7 @@ from mailtui.store import Store
 
 if TYPE_CHECKING:
     from mailtui.delivery import Delivery
-    from mailtui.message import Draft
+    from mailtui.draft import Draft
 
 # Start-up is felt: the preview, the modals and the send path (smtplib, ssl, the email
 # package) load when first used, not before the composer's first frame.

@@ -14,8 +14,8 @@ from typing import NoReturn
 
 from mailtui import __version__, locations
 from mailtui.config import Config, Profile, load_config
+from mailtui.draft import Draft
 from mailtui.errors import EX_OK, InputFileError, MailError, MessageError, UsageError
-from mailtui.message import Draft
 
 PROG = "mailtui"
 

@@ -14,9 +14,10 @@ from typing import NamedTuple
 from mailtui import transport
 from mailtui.config import Profile
 from mailtui.credentials import resolve_password
-from mailtui.drafts import draft_to_message, narrowed_to
+from mailtui.draft import Draft
+from mailtui.draft_mail import draft_to_message, narrowed_to
 from mailtui.errors import EX_NOUSER, EX_OK, EX_TEMPFAIL, MailError
-from mailtui.message import BuiltMessage, Draft, apply_profile_defaults, build_message
+from mailtui.message import BuiltMessage, apply_profile_defaults, build_message
 from mailtui.render import render_dummy
 from mailtui.store import Store
 

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from mailtui.config import Profile
+from mailtui.draft import Draft, subject_with_prefix
 from mailtui.errors import InputFileError, MessageError
 
 # The message is built with LF line ends (so encoded text decodes to what was typed) and
@@ -34,21 +35,6 @@ FIELD_LABELS = {"from_addr": "From", "to": "To", "cc": "Cc", "bcc": "Bcc", "repl
 _HEADER_NAME = re.compile(r"^[!-9;-~]+$")
 _DOMAIN_LABEL = re.compile(r"^(?!-)[^\s.@<>()\[\]\\,;:\"]+(?<!-)$")
 _FORBIDDEN_HEADERS = {"bcc", "content-type", "content-transfer-encoding", "mime-version"}
-
-
-class Draft(NamedTuple):
-    """What a person composed, as text, before anything is checked."""
-
-    from_addr: str = ""
-    to: tuple[str, ...] = ()
-    cc: tuple[str, ...] = ()
-    bcc: tuple[str, ...] = ()
-    reply_to: str = ""
-    subject: str = ""
-    body: str = ""
-    html: str = ""
-    attachments: tuple[str, ...] = ()
-    headers: tuple[tuple[str, str], ...] = ()
 
 
 class Attachment(NamedTuple):
@@ -98,17 +84,6 @@ class BuiltMessage(NamedTuple):
         if self.bcc:
             copy["Bcc"] = self.bcc
         return copy
-
-
-def subject_with_prefix(subject: str, prefix: str) -> str:
-    """`{prefix} {subject}`; the prefix alone for an empty subject; never twice."""
-    if not prefix:
-        return subject
-    if not subject:
-        return prefix
-    if subject.startswith(prefix):
-        return subject
-    return f"{prefix} {subject}"
 
 
 def apply_profile_defaults(draft: Draft, profile: Profile) -> Draft:

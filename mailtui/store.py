@@ -6,11 +6,12 @@ a message. Drafts carry the Maildir "D" flag, sent copies "S" (seen).
 
 from __future__ import annotations
 
-import mailbox
-from email import message_from_bytes, policy
-from email.message import EmailMessage
 from pathlib import Path
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
+
+if TYPE_CHECKING:
+    import mailbox
+    from email.message import EmailMessage
 
 
 class Stored(NamedTuple):
@@ -24,10 +25,14 @@ class Store:
 
     def _maildir(self, name: str) -> mailbox.Maildir:
         # Opened on use, not at start-up: the composer and the CLI may never need both.
+        import mailbox
+
         self.root.mkdir(parents=True, exist_ok=True, mode=0o700)
         return mailbox.Maildir(self.root / name, factory=None, create=True)
 
     def _add(self, name: str, message: EmailMessage, flags: str, key: str | None) -> Stored:
+        import mailbox
+
         box = self._maildir(name)
         entry = mailbox.MaildirMessage(message)
         entry.set_subdir("cur")
@@ -64,10 +69,17 @@ class Store:
         return self._list("sent")
 
     def _list(self, name: str) -> list[Stored]:
+        folder = self.root / name
+        if not any(
+            any((folder / sub).glob("*")) for sub in ("cur", "new") if (folder / sub).is_dir()
+        ):
+            return []  # nothing stored: no need to load the mailbox machinery at start-up
         box = self._maildir(name)
         entries = [Stored(key, self._path(name, key)) for key in box.iterkeys()]
         return sorted(entries, key=lambda s: s.path.stat().st_mtime)
 
     @staticmethod
     def read(stored: Stored) -> EmailMessage:
+        from email import message_from_bytes, policy
+
         return message_from_bytes(stored.path.read_bytes(), policy=policy.default)  # type: ignore[return-value]

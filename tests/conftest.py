@@ -310,6 +310,15 @@ def profile_toml(server: Server | None = None, name: str = "test", **keys) -> st
     return "\n".join(lines) + "\n"
 
 
+def tls_auth_profile(server: Server, certs: Certs, ssl: bool = False, **keys) -> str:
+    """A profile for a TLS + AUTH test server (STARTTLS, or SMTPS with ssl=True), trusting
+    the test CA, with the right username and password unless `keys` say otherwise."""
+    values = {"ssl": True} if ssl else {"tls": True}
+    values.update(auth=True, username=USERNAME, password=PASSWORD, ca_file=str(certs.ca_file))
+    values.update(keys)
+    return profile_toml(server, **values)
+
+
 def data_dir(home: Path) -> Path:
     return home / "data" / "mailtui"
 

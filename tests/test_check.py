@@ -4,21 +4,12 @@ from __future__ import annotations
 
 import re
 
-from conftest import PASSWORD, USERNAME, Certs, free_port, profile_toml
+from conftest import USERNAME, Certs, free_port, profile_toml, tls_auth_profile
 
 
 def test_check_starttls_auth_reports_every_stage(smtp_server, write_config, run, certs):
     server = smtp_server("starttls", auth=True, size_limit=10_000_000)
-    write_config(
-        profile_toml(
-            server,
-            tls=True,
-            auth=True,
-            username=USERNAME,
-            password=PASSWORD,
-            ca_file=str(certs.ca_file),
-        )
-    )
+    write_config(tls_auth_profile(server, certs))
     result = run("check")
     assert result.code == 0, result.out + result.err
     out = result.out
@@ -47,16 +38,7 @@ def test_check_closed_port_says_connect_failed_with_hint(write_config, run):
 
 def test_check_wrong_password_fails_at_auth(smtp_server, write_config, run, certs):
     server = smtp_server("smtps", auth=True)
-    write_config(
-        profile_toml(
-            server,
-            ssl=True,
-            auth=True,
-            username=USERNAME,
-            password="nope",
-            ca_file=str(certs.ca_file),
-        )
-    )
+    write_config(tls_auth_profile(server, certs, ssl=True, password="nope"))
     result = run("check")
     assert result.code == 77
     assert re.search(r"ok\s+TLS\s+TLSv1\.[23] via implicit TLS", result.out)

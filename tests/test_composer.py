@@ -8,10 +8,10 @@ from textual.widgets import Input, TextArea
 
 from conftest import (
     PASSWORD,
-    USERNAME,
     free_port,
     maildir_files,
     profile_toml,
+    tls_auth_profile,
     type_text,
     wait_for,
 )
@@ -110,7 +110,7 @@ async def test_app_answers_keys_during_a_slow_send_and_never_sends_twice(smtp_se
 
 async def _fail_and_check(pilot, app, home, expected: str, attachment) -> None:
     await fill_message(pilot)
-    app.composer.query_one("#attachments").add_path(str(attachment))
+    app.composer.add_attachment(str(attachment))
     before = app.composer.current_draft()
     await pilot.press("ctrl+s")
     await wait_for(pilot, lambda: app.screen.id == "preview")
@@ -155,16 +155,7 @@ async def test_auth_failure_is_shown_and_nothing_is_lost(
     attachment = tmp_path / "a.txt"
     attachment.write_text("notes")
     server = smtp_server("starttls", auth=True)
-    app = make_app(
-        profile_toml(
-            server,
-            tls=True,
-            auth=True,
-            username=USERNAME,
-            password="wrong",
-            ca_file=str(certs.ca_file),
-        )
-    )
+    app = make_app(tls_auth_profile(server, certs, password="wrong"))
     async with app.run_test(size=SIZE) as pilot:
         await _fail_and_check(pilot, app, home, "Authentication as 'john.doe' failed", attachment)
 
@@ -251,7 +242,7 @@ async def test_vanished_attachment_is_flagged_before_sending(smtp_server, make_a
     app = make_app(profile_toml(server))
     async with app.run_test(size=SIZE) as pilot:
         await fill_message(pilot)
-        app.composer.query_one("#attachments").add_path(str(attachment))
+        app.composer.add_attachment(str(attachment))
         attachment.unlink()
         await pilot.press("ctrl+s")
         await wait_for(pilot, lambda: app.screen.id == "error-modal")
@@ -261,9 +252,7 @@ async def test_vanished_attachment_is_flagged_before_sending(smtp_server, make_a
 
 async def test_password_prompt_when_the_profile_has_none(smtp_server, make_app, certs):
     server = smtp_server("starttls", auth=True)
-    app = make_app(
-        profile_toml(server, tls=True, auth=True, username=USERNAME, ca_file=str(certs.ca_file))
-    )
+    app = make_app(tls_auth_profile(server, certs, password=""))
     async with app.run_test(size=SIZE) as pilot:
         await fill_message(pilot)
         await pilot.press("ctrl+s")

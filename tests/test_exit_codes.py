@@ -5,7 +5,7 @@ from __future__ import annotations
 import socket
 import time
 
-from conftest import PASSWORD, USERNAME, free_port, maildir_files, profile_toml
+from conftest import PASSWORD, free_port, maildir_files, profile_toml, tls_auth_profile
 
 MESSAGE = ("--to", "a@example.com", "--subject", "S", "--body", "B")
 
@@ -110,16 +110,7 @@ def test_76_server_that_does_not_speak_smtp(raw_server, write_config, run):
 
 def test_77_authentication_failed(smtp_server, write_config, run, certs):
     server = smtp_server("starttls", auth=True)
-    write_config(
-        profile_toml(
-            server,
-            tls=True,
-            auth=True,
-            username=USERNAME,
-            password="wrong",
-            ca_file=str(certs.ca_file),
-        )
-    )
+    write_config(tls_auth_profile(server, certs, password="wrong"))
     result = run("send", *MESSAGE)
     assert result.code == 77
     assert "535" in result.err and "Authentication" in result.err
@@ -128,9 +119,7 @@ def test_77_authentication_failed(smtp_server, write_config, run, certs):
 
 def test_78_missing_password_without_a_terminal(smtp_server, write_config, run, certs):
     server = smtp_server("starttls", auth=True)
-    write_config(
-        profile_toml(server, tls=True, auth=True, username=USERNAME, ca_file=str(certs.ca_file))
-    )
+    write_config(tls_auth_profile(server, certs, password=""))
     result = run("send", *MESSAGE)
     assert result.code == 78
     assert "no password" in result.err

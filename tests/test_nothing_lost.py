@@ -108,7 +108,7 @@ def test_sent_copy_failure_is_a_warning_not_a_failed_send(smtp_server, write_con
 
 
 def test_a_draft_reads_back_exactly_as_typed_even_when_invalid(tmp_path):
-    from mailtui.drafts import draft_from_message, draft_to_message
+    from mailtui.draft_mail import draft_from_message, draft_to_message
     from mailtui.message import Draft
     from mailtui.store import Store
 

@@ -6,7 +6,7 @@ import base64
 
 import pytest
 
-from conftest import PASSWORD, USERNAME, profile_toml
+from conftest import PASSWORD, USERNAME, profile_toml, tls_auth_profile
 
 
 def secret_forms() -> list[str]:
@@ -27,16 +27,7 @@ def test_debug_transcript_never_shows_the_password(
     smtp_server, write_config, run, certs, exclude, password
 ):
     server = smtp_server("starttls", auth=True, auth_exclude=exclude)
-    write_config(
-        profile_toml(
-            server,
-            tls=True,
-            auth=True,
-            username=USERNAME,
-            password=password,
-            ca_file=str(certs.ca_file),
-        )
-    )
+    write_config(tls_auth_profile(server, certs, password=password))
     for command in (("send", "--to", "a@example.com", "--body", "x"), ("check",)):
         result = run(*command, "--debug")
         assert result.code == (0 if password == PASSWORD else 77), result.err

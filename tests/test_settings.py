@@ -7,7 +7,15 @@ import stat
 from rich.text import Text
 from textual.widgets import Input, Switch
 
-from conftest import PASSWORD, USERNAME, free_port, profile_toml, type_text, wait_for
+from conftest import (
+    PASSWORD,
+    USERNAME,
+    free_port,
+    profile_toml,
+    tls_auth_profile,
+    type_text,
+    wait_for,
+)
 from mailtui.config import load_config
 
 
@@ -101,16 +109,7 @@ async def test_inline_validation_names_the_key(make_app):
 
 async def test_test_connection_reports_every_stage_ok(smtp_server, make_app, certs):
     server = smtp_server("starttls", auth=True)
-    app = make_app(
-        profile_toml(
-            server,
-            tls=True,
-            auth=True,
-            username=USERNAME,
-            password=PASSWORD,
-            ca_file=str(certs.ca_file),
-        )
-    )
+    app = make_app(tls_auth_profile(server, certs))
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("f2")
         await wait_for(pilot, lambda: app.screen.id == "settings")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from email import message_from_bytes, policy
 
-from conftest import PASSWORD, USERNAME, Certs, maildir_files, profile_toml
+from conftest import PASSWORD, USERNAME, Certs, maildir_files, profile_toml, tls_auth_profile
 
 SEND = ("send", "--to", "rcpt@example.com", "--subject", "Hello", "--body", "Body text")
 
@@ -26,16 +26,7 @@ def test_plain_delivery(smtp_server, write_config, run):
 
 def test_starttls_with_auth_plain(smtp_server, write_config, run, certs):
     server = smtp_server("starttls", auth=True)
-    write_config(
-        profile_toml(
-            server,
-            tls=True,
-            auth=True,
-            username=USERNAME,
-            password=PASSWORD,
-            ca_file=str(certs.ca_file),
-        )
-    )
+    write_config(tls_auth_profile(server, certs))
     result = run(*SEND)
     assert result.code == 0, result.err
     assert server.commands[:3] == ["EHLO", "STARTTLS", "EHLO"]
@@ -45,16 +36,7 @@ def test_starttls_with_auth_plain(smtp_server, write_config, run, certs):
 
 def test_starttls_with_auth_login(smtp_server, write_config, run, certs):
     server = smtp_server("starttls", auth=True, auth_exclude=["PLAIN"])
-    write_config(
-        profile_toml(
-            server,
-            tls=True,
-            auth=True,
-            username=USERNAME,
-            password=PASSWORD,
-            ca_file=str(certs.ca_file),
-        )
-    )
+    write_config(tls_auth_profile(server, certs))
     result = run(*SEND)
     assert result.code == 0, result.err
     assert server.handler.seen_auth == ["LOGIN"]
@@ -63,16 +45,7 @@ def test_starttls_with_auth_login(smtp_server, write_config, run, certs):
 
 def test_smtps_with_auth(smtp_server, write_config, run, certs):
     server = smtp_server("smtps", auth=True)
-    write_config(
-        profile_toml(
-            server,
-            ssl=True,
-            auth=True,
-            username=USERNAME,
-            password=PASSWORD,
-            ca_file=str(certs.ca_file),
-        )
-    )
+    write_config(tls_auth_profile(server, certs, ssl=True))
     result = run(*SEND)
     assert result.code == 0, result.err
     assert server.handler.seen_auth == ["PLAIN"]

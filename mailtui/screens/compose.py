@@ -18,8 +18,8 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Footer, Input, Label, Static, TextArea
 
+from mailtui.draft import Draft, subject_with_prefix
 from mailtui.errors import InputFileError, MailError
-from mailtui.message import Draft, subject_with_prefix
 from mailtui.widgets.address_input import AddressInput
 from mailtui.widgets.attachment_list import AttachmentList
 
@@ -50,24 +50,47 @@ class ComposeScreen(Screen):
         self._sending_snapshot: Draft | None = None
 
     def compose(self) -> ComposeResult:
-        yield Static(id="profile-bar")
+        # Built with the profile's bar and placeholders in place: a second pass after mount
+        # would cost a re-render before the first frame. The attachment list is created
+        # when the first file is attached (see attachment_list()).
+        yield Static(self._profile_bar_text(), id="profile-bar", classes=self._profile_class())
+        placeholders = self._placeholders()
         # One grid, not a container per row: fewer widgets to style before the first frame.
         with Container(id="fields"):
             for field_id, label in (("from", "From"), ("to", "To"), ("cc", "Cc"), ("bcc", "Bcc")):
                 yield Label(label, classes="field-label")
-                yield AddressInput(label, id=field_id)
+                yield AddressInput(label, id=field_id, placeholder=placeholders[field_id])
             yield Label("Subject", classes="field-label")
-            yield Input(id="subject", select_on_focus=False)
+            yield Input(id="subject", select_on_focus=False, placeholder=placeholders["subject"])
         yield TextArea(id="body", soft_wrap=True, tab_behavior="focus")
-        yield AttachmentList(id="attachments")
         yield Static(id="status")
         yield Footer()
 
     def on_mount(self) -> None:
-        self.show_profile()
-        self.query_one("#attachments", AttachmentList).refresh_entries()
         self._restore_latest_draft()
         self.query_one("#to").focus()
+
+    # -- attachments -------------------------------------------------------------------------
+
+    def attachment_paths(self) -> list[str]:
+        found = self.query("#attachments")
+        return list(found.first(AttachmentList).paths) if found else []
+
+    def attachment_list(self) -> AttachmentList:
+        found = self.query("#attachments")
+        if found:
+            return found.first(AttachmentList)
+        attachments = AttachmentList(id="attachments")
+        self.mount(attachments, before="#status")
+        return attachments
+
+    def add_attachment(self, path: str) -> None:
+        self.attachment_list().add_path(path)
+        self._schedule_save()
+
+    def _set_attachments(self, paths: tuple[str, ...]) -> None:
+        if paths or self.query("#attachments"):
+            self.attachment_list().set_paths(paths)
 
     # -- the draft ---------------------------------------------------------------------------
 
@@ -86,7 +109,7 @@ class ComposeScreen(Screen):
             bcc=addresses("bcc"),
             subject=value("subject"),
             body=self.query_one("#body", TextArea).text,
-            attachments=tuple(self.query_one("#attachments", AttachmentList).paths),
+            attachments=tuple(self.attachment_paths()),
         )
 
     def fill(self, draft: Draft) -> None:
@@ -102,7 +125,7 @@ class ComposeScreen(Screen):
             for field_id, text in values.items():
                 self.query_one(f"#{field_id}", Input).value = text
             self.query_one("#body", TextArea).text = draft.body
-            self.query_one("#attachments", AttachmentList).set_paths(draft.attachments)
+            self._set_attachments(draft.attachments)
         finally:
             self._filling = False
 
@@ -110,7 +133,7 @@ class ComposeScreen(Screen):
         drafts = self.app.store.drafts()
         if not drafts:
             return
-        from mailtui.drafts import draft_from_message
+        from mailtui.draft_mail import draft_from_message
 
         latest = drafts[-1]
         draft, profile_name = draft_from_message(self.app.store.read(latest))
@@ -143,7 +166,7 @@ class ComposeScreen(Screen):
             self._save_timer = None
         if not self.is_mounted:
             return
-        from mailtui.drafts import draft_to_message
+        from mailtui.draft_mail import draft_to_message
 
         draft = self.current_draft()
         store = self.app.store
@@ -170,24 +193,35 @@ class ComposeScreen(Screen):
 
     # -- profile -----------------------------------------------------------------------------
 
-    def show_profile(self) -> None:
+    def _profile_bar_text(self) -> str:
         profile = self.app.profile
-        bar = self.query_one("#profile-bar", Static)
+        return f" Profile [b]{profile.name}[/b] · {profile.security_summary()}   (ctrl+g to switch)"
+
+    def _profile_class(self) -> str:
+        """ "insecure" for a profile that sends unencrypted or unverified: the bar turns red."""
+        profile = self.app.profile
         secure = profile.handler == "dummy" or (
             profile.encrypted and (profile.verify or profile.tls_fingerprint)
         )
-        bar.set_class(not secure, "insecure")
-        bar.update(
-            f" Profile [b]{profile.name}[/b] · {profile.security_summary()}   (ctrl+g to switch)"
-        )
-        placeholders = {
+        return "" if secure else "insecure"
+
+    def _placeholders(self) -> dict[str, str]:
+        """The profile's defaults, shown where the person left a field empty."""
+        profile = self.app.profile
+        return {
             "from": profile.from_addr or "you@example.com",
             "to": ", ".join(profile.to) or 'name@example.com, "Name, Other" <other@example.com>',
             "cc": ", ".join(profile.cc),
             "bcc": ", ".join(profile.bcc),
             "subject": subject_with_prefix(profile.subject, profile.subject_prefix),
         }
-        for field_id, text in placeholders.items():
+
+    def show_profile(self) -> None:
+        """After a profile switch: the bar and the placeholders follow the new profile."""
+        bar = self.query_one("#profile-bar", Static)
+        bar.set_classes(self._profile_class())
+        bar.update(self._profile_bar_text())
+        for field_id, text in self._placeholders().items():
             self.query_one(f"#{field_id}", Input).placeholder = text
 
     def action_switch_profile(self) -> None:
@@ -219,9 +253,9 @@ class ComposeScreen(Screen):
             return
         self.save_draft_now()
         draft = self.current_draft()
-        attachments = self.query_one("#attachments", AttachmentList)
-        attachments.refresh_entries()
-        missing = attachments.missing()
+        missing = [p for p in self.attachment_paths() if not Path(p).is_file()]
+        if missing:
+            self.attachment_list().refresh_entries()  # show the mark on the vanished file
         try:
             if missing:
                 raise InputFileError(
@@ -239,7 +273,7 @@ class ComposeScreen(Screen):
 
         def picked(path: Path | None) -> None:
             if path is not None:
-                self.query_one("#attachments", AttachmentList).add_path(str(path))
+                self.add_attachment(str(path))
 
         self.app.push_screen(FilePickerModal(Path.cwd()), picked)
 
@@ -280,7 +314,7 @@ class ComposeScreen(Screen):
         unchanged = self.current_draft() == self._sending_snapshot
         self._sending_snapshot = None
         if delivery.refused_draft is not None:
-            from mailtui.drafts import draft_from_message
+            from mailtui.draft_mail import draft_from_message
 
             # deliver() kept a draft for the refused recipients under our key: show it.
             draft, _ = draft_from_message(

@@ -6,7 +6,6 @@ from textual.validation import ValidationResult, Validator
 from textual.widgets import Input
 
 from mailtui.errors import MailError
-from mailtui.message import parse_addresses
 
 
 class AddressValidator(Validator):
@@ -19,6 +18,8 @@ class AddressValidator(Validator):
         text = value.strip().rstrip(",")
         if not text:
             return self.success()
+        from mailtui.message import parse_addresses  # the email package loads on first use
+
         try:
             parse_addresses((text,), self.label)
         except MailError as exc:

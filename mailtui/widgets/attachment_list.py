@@ -9,8 +9,6 @@ from textual.message import Message
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
-from mailtui.render import human_size
-
 
 class AttachmentList(OptionList):
     BINDINGS = [
@@ -24,15 +22,19 @@ class AttachmentList(OptionList):
         super().__init__(**kwargs)
         self.paths: list[str] = []
 
+    def on_mount(self) -> None:
+        self.refresh_entries()
+
     def set_paths(self, paths: list[str] | tuple[str, ...]) -> None:
         self.paths = list(paths)
-        self.refresh_entries()
+        if self.is_mounted:  # otherwise on_mount draws them
+            self.refresh_entries()
 
     def add_path(self, path: str) -> None:
         if path not in self.paths:
             self.paths.append(path)
-            self.refresh_entries()
-            self.post_message(self.Changed())
+            if self.is_mounted:
+                self.refresh_entries()
 
     def action_remove(self) -> None:
         if self.highlighted is None or not self.paths:
@@ -41,10 +43,13 @@ class AttachmentList(OptionList):
         self.refresh_entries()
         self.post_message(self.Changed())
 
-    def missing(self) -> list[str]:
-        return [p for p in self.paths if not Path(p).is_file()]
-
     def refresh_entries(self) -> None:
+        # Hidden until something is attached: the footer says how (ctrl+t).
+        self.display = bool(self.paths)
+        if not self.paths:
+            return
+        from mailtui.render import human_size
+
         self.clear_options()
         total = 0
         for path_text in self.paths:
@@ -56,5 +61,4 @@ class AttachmentList(OptionList):
             else:
                 self.add_option(Option(f"[b red]✗ {path.name}  (missing: {path})[/]"))
         count = len(self.paths)
-        self.border_title = f"Attachments: {count}, {human_size(total)}" if count else "Attachments"
-        self.display = True
+        self.border_title = f"Attachments: {count}, {human_size(total)}"

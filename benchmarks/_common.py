@@ -1,4 +1,5 @@
-"""Shared by the benchmarks: a local aiosmtpd sink in its own process."""
+"""Shared by the benchmarks: a local SMTP sink, compiling the package, and the alternating
+measure-and-report loop."""
 
 from __future__ import annotations
 
@@ -7,7 +8,8 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from pathlib import Path
 
 
 def free_port() -> int:
@@ -42,3 +44,28 @@ def median(values: list[float]) -> float:
     if len(ordered) % 2:
         return ordered[middle]
     return (ordered[middle - 1] + ordered[middle]) / 2
+
+
+def compile_package() -> None:
+    """pip compiles a wheel's modules at install; an editable checkout (or a machine with
+    PYTHONDONTWRITEBYTECODE set) would otherwise recompile mailtui on every run."""
+    package = Path(__file__).resolve().parent.parent / "mailtui"
+    subprocess.run([sys.executable, "-m", "compileall", "-q", str(package)], check=True)
+
+
+def compare(
+    ours: Callable[[], float], baseline: Callable[[], float], runs: int
+) -> tuple[float, float]:
+    """Warm both once, then alternate them `runs` times; the two medians in milliseconds."""
+    ours(), baseline()
+    ours_times, baseline_times = [], []
+    for _ in range(runs):
+        ours_times.append(ours())
+        baseline_times.append(baseline())
+    return median(ours_times) * 1000, median(baseline_times) * 1000
+
+
+def report(rows: list[tuple[str, str]]) -> None:
+    width = max(len(label) for label, _ in rows) + 2
+    for label, value in rows:
+        print(f"{label + ':':<{width}} {value}")

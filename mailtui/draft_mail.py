@@ -12,10 +12,10 @@ from datetime import datetime, timezone
 from email.message import EmailMessage
 from email.utils import format_datetime
 
+from mailtui.draft import Draft
 from mailtui.errors import MailError
 from mailtui.message import (
     CONTENT_POLICY,
-    Draft,
     format_addresses,
     parse_addresses,
     read_attachment,

@@ -1,0 +1,34 @@
+"""What a person composed, as plain data, and the subject-prefix rule.
+
+Kept apart from message.py so the composer can start without loading the email package.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+
+class Draft(NamedTuple):
+    """What a person composed, as text, before anything is checked."""
+
+    from_addr: str = ""
+    to: tuple[str, ...] = ()
+    cc: tuple[str, ...] = ()
+    bcc: tuple[str, ...] = ()
+    reply_to: str = ""
+    subject: str = ""
+    body: str = ""
+    html: str = ""
+    attachments: tuple[str, ...] = ()
+    headers: tuple[tuple[str, str], ...] = ()
+
+
+def subject_with_prefix(subject: str, prefix: str) -> str:
+    """`{prefix} {subject}`; the prefix alone for an empty subject; never twice."""
+    if not prefix:
+        return subject
+    if not subject:
+        return prefix
+    if subject.startswith(prefix):
+        return subject
+    return f"{prefix} {subject}"
