@@ -296,8 +296,9 @@ def _errors_named(profile: Profile, stage_ref: list[str]) -> Iterator[None]:
                 reply=_decode(exc.smtp_error),
                 hint=_port_hint(profile),
             ) from None
+        refused = {STAGE_MAIL: "the sender", STAGE_DATA: "the message"}.get(stage_ref[0], "")
         raise ServerRefused(
-            f"{where} refused at {stage_ref[0]}.",
+            f"{where} refused {refused + ' ' if refused else ''}at {stage_ref[0]}.",
             stage=stage_ref[0],
             code=code,
             reply=_decode(exc.smtp_error),

@@ -11,6 +11,7 @@ import os
 import socket
 import ssl
 import threading
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -46,6 +47,7 @@ class Handler:
     rcpt_replies: dict[str, str] = field(default_factory=dict)
     data_reply: str | None = None
     data_delay: float = 0.0
+    data_stall: float = 0.0  # hold DATA this long, then give up without keeping the message
     messages: list[Received] = field(default_factory=list)
     commands: list[str] = field(default_factory=list)
     # Not `auth_*`: aiosmtpd would take such a handler attribute for an AUTH mechanism.
@@ -58,6 +60,9 @@ class Handler:
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):  # noqa: N802
+        if self.data_stall:
+            await asyncio.sleep(self.data_stall)
+            return "451 4.3.0 Gave up waiting"
         if self.data_delay:
             await asyncio.sleep(self.data_delay)
         if self.data_reply:
@@ -229,6 +234,37 @@ class RawServer:
         self._stop.set()
         self._thread.join(timeout=5)
         self._listener.close()
+
+
+def scripted_smtp(
+    greeting: bytes = b"220 raw.test ESMTP\r\n", drop_after_data_bytes: int | None = None
+) -> Callable[[socket.socket], None]:
+    """A minimal SMTP peer for misbehaving servers: greets (or refuses), says 250 to
+    EHLO/MAIL/RCPT, and with drop_after_data_bytes hangs up in the middle of DATA."""
+
+    def script(conn: socket.socket) -> None:
+        conn.settimeout(5)
+        conn.sendall(greeting)
+        if not greeting.startswith(b"220"):
+            time.sleep(0.2)
+            return
+        reader = conn.makefile("rb")
+        while line := reader.readline():
+            verb = line[:4].upper()
+            if verb == b"EHLO":
+                conn.sendall(b"250-raw.test\r\n250 8BITMIME\r\n")
+            elif verb == b"DATA":
+                conn.sendall(b"354 go ahead\r\n")
+                if drop_after_data_bytes is not None:
+                    reader.read(drop_after_data_bytes)
+                    return  # hang up mid-DATA
+            elif verb == b"QUIT":
+                conn.sendall(b"221 bye\r\n")
+                return
+            else:
+                conn.sendall(b"250 ok\r\n")
+
+    return script
 
 
 @pytest.fixture
