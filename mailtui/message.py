@@ -33,7 +33,10 @@ FIELD_LABELS = {"from_addr": "From", "to": "To", "cc": "Cc", "bcc": "Bcc", "repl
 
 # RFC 5322 header field name: printable ASCII except colon.
 _HEADER_NAME = re.compile(r"^[!-9;-~]+$")
-_DOMAIN_LABEL = re.compile(r"^(?!-)[^\s.@<>()\[\]\\,;:\"]+(?<!-)$")
+# A host-name label: letters (any script, for IDN), digits and inner hyphens; no "_" or "*".
+_DOMAIN_LABEL = re.compile(r"^(?!-)(?:[^\W_]|-)+(?<!-)$")
+# Far past any real subject, yet it stops a pasted file from becoming a header.
+MAX_HEADER_CHARACTERS = 2000
 _FORBIDDEN_HEADERS = {"bcc", "content-type", "content-transfer-encoding", "mime-version"}
 
 
@@ -160,6 +163,15 @@ def _refuse_control_characters(value: str, label: str) -> None:
             )
 
 
+def _refuse_too_long(value: str, label: str) -> None:
+    if len(value) > MAX_HEADER_CHARACTERS:
+        raise MessageError(
+            f"{label} is {len(value):,} characters long; mailtui sends at most "
+            f"{MAX_HEADER_CHARACTERS:,} in one header.",
+            hint="Put long text in the body.",
+        )
+
+
 def build_message(draft: Draft, *, now: datetime | None = None) -> BuiltMessage:
     """Validate `draft` completely and build the message. Raises MessageError or InputFileError."""
     from_list = parse_addresses(draft.from_addr, "From")
@@ -179,6 +191,7 @@ def build_message(draft: Draft, *, now: datetime | None = None) -> BuiltMessage:
             "The message has no recipients.", hint="Add at least one address in To, Cc or Bcc."
         )
     _refuse_control_characters(draft.subject, "Subject")
+    _refuse_too_long(draft.subject, "Subject")
     extra = [_checked_header(name, value) for name, value in draft.headers]
     attachments = tuple(read_attachment(path) for path in draft.attachments)
 
@@ -240,6 +253,7 @@ def _checked_header(name: str, value: str) -> tuple[str, str]:
             hint="Use --bcc for blind copies; mailtui writes the MIME headers itself.",
         )
     _refuse_control_characters(value, name)
+    _refuse_too_long(value, name)
     return name, value
 
 
