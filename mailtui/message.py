@@ -24,9 +24,12 @@ from mailtui.errors import InputFileError, MessageError
 # The message is built with LF line ends (so encoded text decodes to what was typed) and
 # 7bit transfer encodings (so it passes any server, 8BITMIME or not); CRLF comes at wire time.
 CONTENT_POLICY = policy.default.clone(cte_type="7bit")
-WIRE_POLICY = policy.SMTP.clone(cte_type="7bit")
+# Headers fold only where RFC 5322 requires it (998), not at its suggested 78: folding splits a
+# long non-ASCII display name into several encoded-words, and some readers (Python's own
+# parser among them) then put a space into the name. tests/test_properties.py holds this.
+WIRE_POLICY = policy.SMTP.clone(cte_type="7bit", max_line_length=998)
 # Only when an address itself is not ASCII; needs the server's SMTPUTF8.
-WIRE_POLICY_UTF8 = policy.SMTPUTF8.clone(cte_type="7bit")
+WIRE_POLICY_UTF8 = policy.SMTPUTF8.clone(cte_type="7bit", max_line_length=998)
 
 ADDRESS_FIELDS = ("from_addr", "to", "cc", "bcc", "reply_to")
 FIELD_LABELS = {"from_addr": "From", "to": "To", "cc": "Cc", "bcc": "Bcc", "reply_to": "Reply-To"}
@@ -121,11 +124,17 @@ def parse_addresses(values: tuple[str, ...] | str, label: str) -> tuple[Address,
             raise _invalid_address(value, label)
         for address in addresses:
             _check_address(address, value, label)
-            found.append(address)
-        # The parser drops text it cannot read; what it kept must account for every comma group.
-        if value.count("@") != sum(a.addr_spec.count("@") for a in addresses):
-            raise _invalid_address(value, label)
+            found.append(_normalized(address))
     return tuple(found)
+
+
+def _normalized(address: Address) -> Address:
+    """The display name as every reader will show it: no space at the ends, no runs of
+    spaces. Normalizing here makes the preview and the wire agree by construction."""
+    name = re.sub(" +", " ", address.display_name).strip()
+    if name == address.display_name:
+        return address
+    return Address(display_name=name, username=address.username, domain=address.domain)
 
 
 def _check_address(address: Address, value: str, label: str) -> None:
@@ -192,6 +201,9 @@ def build_message(draft: Draft, *, now: datetime | None = None) -> BuiltMessage:
         )
     _refuse_control_characters(draft.subject, "Subject")
     _refuse_too_long(draft.subject, "Subject")
+    # Space at either end of a header value is folding, not content: no reader would keep it,
+    # so the preview must not show it either.
+    subject = draft.subject.strip()
     extra = [_checked_header(name, value) for name, value in draft.headers]
     attachments = tuple(read_attachment(path) for path in draft.attachments)
 
@@ -203,7 +215,7 @@ def build_message(draft: Draft, *, now: datetime | None = None) -> BuiltMessage:
         message["Cc"] = cc
     if reply_to:
         message["Reply-To"] = reply_to
-    message["Subject"] = draft.subject
+    message["Subject"] = subject
     message["Date"] = format_datetime(now or datetime.now(timezone.utc))
     # The domain of the sender, never this machine's host name (which would leak it).
     message["Message-ID"] = make_msgid(domain=_idna(from_list[0].domain))
@@ -233,7 +245,7 @@ def build_message(draft: Draft, *, now: datetime | None = None) -> BuiltMessage:
         cc=cc,
         bcc=bcc,
         reply_to=reply_to,
-        subject=draft.subject,
+        subject=subject,
         body=body,
         html=html,
         attachments=attachments,
