@@ -64,3 +64,97 @@ def test_profile_repr_hides_the_password():
     profile = Profile(name="p", auth=True, username="u", password=PASSWORD)
     assert PASSWORD not in repr(profile) and PASSWORD not in str(profile)
     assert "password='***'" in repr(profile)
+
+
+def every_secret_form(password: str) -> list[str]:
+    """The password, and every base64 form a PLAIN or LOGIN exchange could carry it in."""
+    forms = [password]
+    for raw in (f"\0{USERNAME}\0{password}", f"{USERNAME}\0{password}", password):
+        encoded = base64.b64encode(raw.encode()).decode()
+        forms += [encoded, encoded.rstrip("=")]
+    return forms
+
+
+async def test_no_output_channel_ever_shows_the_password(
+    smtp_server, write_config, run, make_app, certs, home, tmp_path
+):
+    """Sweep stdout and stderr of every command, the --debug transcripts, all three preview
+    views, every file mailtui wrote, str() and repr() of every error, and the composer's
+    screens, for the password in any form. mailtui writes no log file: the sweep of every
+    file under the data folder would find one."""
+    from test_composer import SIZE, fill_message
+
+    from conftest import wait_for
+    from mailtui.config import load_config
+    from mailtui.delivery import deliver
+    from mailtui.draft import Draft
+    from mailtui.errors import MailError
+    from mailtui.store import Store
+
+    seen: list[str] = []
+    message = ("--to", "a@example.com", "--subject", "S", "--body", "x")
+    for exclude in ([], ["PLAIN"]):  # PLAIN, then LOGIN
+        server = smtp_server("starttls", auth=True, auth_exclude=exclude)
+        for password in (PASSWORD, "wrong-" + PASSWORD):
+            config = write_config(tls_auth_profile(server, certs, password=password))
+            for command in (
+                ("send", *message, "--debug"),
+                ("preview", *message),
+                ("preview", *message, "--source"),
+                ("preview", *message, "--envelope"),
+                ("check", "--debug"),
+                ("profiles",),
+            ):
+                result = run(*command)
+                seen += [result.out, result.err]
+            profile = load_config(config).profile()
+            try:
+                deliver(Draft(to=("a@example.com",), body="x"), profile, Store(home / "data2"))
+            except MailError as exc:
+                seen += [str(exc), repr(exc), exc.message, exc.hint, exc.reply]
+        assert server.handler.seen_auth  # the exchanges really happened
+
+    # A password_command that prints the secret and then fails: its output must not leak.
+    write_config(
+        profile_toml(
+            server,
+            tls=True,
+            auth=True,
+            username=USERNAME,
+            ca_file=str(certs.ca_file),
+            password_command=f"echo '{PASSWORD}'; exit 1",
+        )
+    )
+    result = run("send", *message)
+    assert result.code == 78
+    seen += [result.out, result.err]
+
+    # The composer: compose, the three views, a send, settings with the password field.
+    app = make_app(tls_auth_profile(server, certs, password=PASSWORD))
+    async with app.run_test(size=SIZE) as pilot:
+        await fill_message(pilot)
+        seen.append(app.export_screenshot())
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: app.screen.id == "preview")
+        for view in ("1", "2", "3"):
+            await pilot.press(view)
+            await pilot.pause()
+            seen.append(app.export_screenshot())
+        await pilot.press("y")
+        await wait_for(pilot, lambda: not app.sending and app.screen.id == "compose")
+        seen.append(app.export_screenshot())
+        await pilot.press("f2")
+        await wait_for(pilot, lambda: app.screen.id == "settings")
+        app.screen.query_one("#f-password").focus()
+        await pilot.pause()
+        seen.append(app.export_screenshot())
+        seen += [str(n.message) for n in app._notifications]
+
+    for path in sorted((home / "data").rglob("*")) + sorted((home / "data2").rglob("*")):
+        if path.is_file():
+            seen.append(path.read_bytes().decode("utf-8", "replace"))
+    everything = "\n".join(seen)
+    assert "AUTH" in everything and len(everything) > 10_000  # the sweep saw real output
+    for password in (PASSWORD, "wrong-" + PASSWORD):
+        for form in every_secret_form(password):
+            assert form not in everything, form
