@@ -350,7 +350,9 @@ def tls_auth_profile(server: Server, certs: Certs, ssl: bool = False, **keys) ->
     """A profile for a TLS + AUTH test server (STARTTLS, or SMTPS with ssl=True), trusting
     the test CA, with the right username and password unless `keys` say otherwise."""
     values = {"ssl": True} if ssl else {"tls": True}
-    values.update(auth=True, username=USERNAME, password=PASSWORD, ca_file=str(certs.ca_file))
+    values.update(auth=True, username=USERNAME, ca_file=str(certs.ca_file))
+    if "password_command" not in keys:
+        values["password"] = PASSWORD
     values.update(keys)
     return profile_toml(server, **values)
 
@@ -401,6 +403,13 @@ async def wait_for(pilot, predicate: Callable[[], bool], timeout: float = 10.0) 
         if loop.time() > deadline:
             raise AssertionError(f"timed out waiting for {predicate.__doc__ or predicate}")
         await pilot.pause(0.05)
+
+
+async def preview_and_send(pilot) -> None:
+    """ctrl+s opens the preview; y sends from it."""
+    await pilot.press("ctrl+s")
+    await wait_for(pilot, lambda: pilot.app.screen.id == "preview")
+    await pilot.press("y")
 
 
 async def type_text(pilot, text: str) -> None:

@@ -10,6 +10,7 @@ from conftest import (
     PASSWORD,
     free_port,
     maildir_files,
+    preview_and_send,
     profile_toml,
     tls_auth_profile,
     type_text,
@@ -69,9 +70,7 @@ async def test_typed_message_is_delivered_exactly(smtp_server, make_app, home):
     app = make_app(profile_toml(server))
     async with app.run_test(size=SIZE) as pilot:
         await compose_message(pilot)
-        await pilot.press("ctrl+s")
-        await wait_for(pilot, lambda: app.screen.id == "preview")
-        await pilot.press("y")
+        await preview_and_send(pilot)
         await wait_for(pilot, lambda: len(server.messages) == 1 and not app.sending)
         await wait_for(pilot, lambda: app.screen.id == "compose")
         assert field(app, "to") == "" and field(app, "body") == ""  # an empty composer
@@ -112,9 +111,7 @@ async def _fail_and_check(pilot, app, home, expected: str, attachment) -> None:
     await fill_message(pilot)
     app.composer.add_attachment(str(attachment))
     before = app.composer.current_draft()
-    await pilot.press("ctrl+s")
-    await wait_for(pilot, lambda: app.screen.id == "preview")
-    await pilot.press("y")
+    await preview_and_send(pilot)
     await wait_for(pilot, lambda: app.screen.id == "error-modal")
     shown = " ".join(str(w.content) for w in app.screen.query("Static"))
     assert expected in shown, shown
@@ -197,9 +194,7 @@ async def test_dummy_profile_send_shows_the_dummy_text(make_app, home):
     app = make_app()  # no config file: the built-in dummy profile
     async with app.run_test(size=SIZE) as pilot:
         await fill_message(pilot, cc=(), bcc=(), subject="My Subject", body="Test mail message")
-        await pilot.press("ctrl+s")
-        await wait_for(pilot, lambda: app.screen.id == "preview")
-        await pilot.press("y")
+        await preview_and_send(pilot)
         await wait_for(pilot, lambda: app.screen.id == "text-modal")
         text = str(app.screen.query_one("#text-body").content)
         assert "DUMMY MAIL MESSAGE" in text and "Subject: My Subject" in text
@@ -227,9 +222,7 @@ async def test_profile_defaults_fill_empty_fields(smtp_server, make_app):
     async with app.run_test(size=SIZE) as pilot:
         app.composer.query_one("#subject").focus()
         await type_text(pilot, "Deploy done")
-        await pilot.press("ctrl+s")
-        await wait_for(pilot, lambda: app.screen.id == "preview")
-        await pilot.press("y")
+        await preview_and_send(pilot)
         await wait_for(pilot, lambda: len(server.messages) == 1)
     message = parsed(server.messages[0].data)
     assert message["To"] == "team@example.com" and message["Subject"] == "[ops] Deploy done"
@@ -255,9 +248,7 @@ async def test_password_prompt_when_the_profile_has_none(smtp_server, make_app, 
     app = make_app(tls_auth_profile(server, certs, password=""))
     async with app.run_test(size=SIZE) as pilot:
         await fill_message(pilot)
-        await pilot.press("ctrl+s")
-        await wait_for(pilot, lambda: app.screen.id == "preview")
-        await pilot.press("y")
+        await preview_and_send(pilot)
         await wait_for(pilot, lambda: app.screen.id == "text-prompt")
         await type_text(pilot, PASSWORD)
         await pilot.press("enter")

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import profile_toml
+from conftest import profile_toml, tls_auth_profile
 from mailtui.config import load_config
 from mailtui.config_writer import ConfigDocument
 from mailtui.errors import ConfigError
@@ -112,17 +112,12 @@ def test_password_in_a_file_others_can_read_is_refused(write_config, run):
 
 
 def test_password_command_gives_its_first_line(smtp_server, write_config, run, certs):
-    from conftest import PASSWORD, USERNAME
+    from conftest import PASSWORD
 
     server = smtp_server("starttls", auth=True)
     write_config(
-        profile_toml(
-            server,
-            tls=True,
-            auth=True,
-            username=USERNAME,
-            ca_file=str(certs.ca_file),
-            password_command=f"printf '%s\\nsecond line\\n' '{PASSWORD}'",
+        tls_auth_profile(
+            server, certs, password_command=f"printf '%s\\nsecond line\\n' '{PASSWORD}'"
         )
     )
     result = run("send", "--to", "a@example.com", "--body", "x")

@@ -16,6 +16,7 @@ from conftest import (
     Certs,
     free_port,
     maildir_files,
+    preview_and_send,
     profile_toml,
     scripted_smtp,
     tls_auth_profile,
@@ -297,9 +298,7 @@ async def test_ui_drop_in_the_middle_of_data(raw_server, make_app, home, tmp_pat
         await fill_message(pilot)
         app.composer.add_attachment(str(attachment))
         before = app.composer.current_draft()
-        await pilot.press("ctrl+s")
-        await wait_for(pilot, lambda: app.screen.id == "preview")
-        await pilot.press("y")
+        await preview_and_send(pilot)
         await wait_for(pilot, lambda: app.screen.id == "error-modal")
         assert "closed the connection during DATA" in str(
             app.screen.query_one("#error-message").content
@@ -319,9 +318,7 @@ async def test_ui_550_for_some_shows_who_and_keeps_their_draft(smtp_server, make
     app = make_app(profile_toml(server))
     async with app.run_test(size=SIZE) as pilot:
         await fill_message(pilot)
-        await pilot.press("ctrl+s")
-        await wait_for(pilot, lambda: app.screen.id == "preview")
-        await pilot.press("y")
+        await preview_and_send(pilot)
         await wait_for(pilot, lambda: len(server.messages) == 1 and not app.sending)
         await wait_for(pilot, lambda: app.screen.id == "compose")
         notes = " ".join(str(n.message) for n in app._notifications)

@@ -115,16 +115,7 @@ async def test_no_output_channel_ever_shows_the_password(
         assert server.handler.seen_auth  # the exchanges really happened
 
     # A password_command that prints the secret and then fails: its output must not leak.
-    write_config(
-        profile_toml(
-            server,
-            tls=True,
-            auth=True,
-            username=USERNAME,
-            ca_file=str(certs.ca_file),
-            password_command=f"echo '{PASSWORD}'; exit 1",
-        )
-    )
+    write_config(tls_auth_profile(server, certs, password_command=f"echo '{PASSWORD}'; exit 1"))
     result = run("send", *message)
     assert result.code == 78
     seen += [result.out, result.err]
