@@ -54,11 +54,6 @@ class ConfigDocument:
             value = list(value)
         table[key] = value
 
-    def remove(self, profile: str, key: str) -> None:
-        table = self._profiles().get(profile)
-        if table is not None and key in table:
-            del table[key]
-
     def add_profile(self, name: str, values: dict[str, Any]) -> None:
         if name in self._profiles():
             raise ConfigError(

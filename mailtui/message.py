@@ -31,8 +31,6 @@ WIRE_POLICY = policy.SMTP.clone(cte_type="7bit", max_line_length=998)
 # Only when an address itself is not ASCII; needs the server's SMTPUTF8.
 WIRE_POLICY_UTF8 = policy.SMTPUTF8.clone(cte_type="7bit", max_line_length=998)
 
-ADDRESS_FIELDS = ("from_addr", "to", "cc", "bcc", "reply_to")
-FIELD_LABELS = {"from_addr": "From", "to": "To", "cc": "Cc", "bcc": "Bcc", "reply_to": "Reply-To"}
 
 # RFC 5322 header field name: printable ASCII except colon.
 _HEADER_NAME = re.compile(r"^[!-9;-~]+$")

@@ -65,9 +65,6 @@ class Store:
     def drafts(self) -> list[Stored]:
         return self._list("drafts")
 
-    def sent(self) -> list[Stored]:
-        return self._list("sent")
-
     def _list(self, name: str) -> list[Stored]:
         folder = self.root / name
         if not any(

@@ -28,7 +28,6 @@ if TYPE_CHECKING:
     from mailtui.delivery import Delivery
 
 AUTOSAVE_SECONDS = 1.0
-ADDRESS_FIELDS = ("from", "to", "cc", "bcc")
 
 
 class ComposeScreen(Screen):

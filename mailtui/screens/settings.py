@@ -438,14 +438,15 @@ class SettingsScreen(Screen):
         document = self.document
         assert document is not None
         for name, values in self.values.items():
+            if name not in document.profile_names():
+                # New (or the built-in dummy, on a first save): what differs from the defaults.
+                table = {"handler": values["handler"], **table_from_values(values)}
+                document.add_profile(name, {k: _toml_value(k, v) for k, v in table.items()})
+                continue
             saved = self.saved[name]
             for key, value in values.items():
-                unchanged = key in saved and saved[key] == value
-                if unchanged or (not saved and value == getattr(DEFAULTS, key)):
-                    continue
-                document.set(name, key, _toml_value(key, value))
-            if not saved and name not in document.profile_names():
-                document.set(name, "handler", values["handler"])  # a new profile gets a table
+                if saved.get(key, getattr(DEFAULTS, key)) != value:
+                    document.set(name, key, _toml_value(key, value))
         document.set_default(self.default_profile)
         try:
             document.save()
