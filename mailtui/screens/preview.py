@@ -54,7 +54,7 @@ class PreviewScreen(Screen):
                 with TabPane(title, id=view_id), VerticalScroll(classes="view-scroll"):
                     yield Static(texts[view_id], markup=False, id=f"{view_id}-text")
         yield Static(" y: send   escape: back to editing   1/2/3: views", id="stage")
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self.query_one("#dummy .view-scroll").focus()

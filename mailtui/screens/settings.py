@@ -185,7 +185,7 @@ class SettingsScreen(Screen):
                     yield Button("Test connection", id="test", variant="primary")
                     yield Button("Save", id="save", variant="success")
                 yield StageList(id="check-result")
-        yield Footer()
+        yield Footer(compact=True)
 
     @staticmethod
     def _field(key: str, kind: str):  # type: ignore[no-untyped-def]
