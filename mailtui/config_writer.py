@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
+import time
 from pathlib import Path
 from typing import Any
 
@@ -93,9 +94,13 @@ class ConfigDocument:
         write_atomically(self.path, self.text())
 
 
+STALE_TEMP_SECONDS = 60
+
+
 def write_atomically(path: Path, text: str) -> None:
     """Temp file beside the target, fsync, rename: readers see the old or the new, never half."""
     path.parent.mkdir(parents=True, exist_ok=True)
+    _remove_stale_temp_files(path)
     fd, temp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
@@ -113,3 +118,13 @@ def write_atomically(path: Path, text: str) -> None:
         os.fsync(dir_fd)
     finally:
         os.close(dir_fd)
+
+
+def _remove_stale_temp_files(path: Path) -> None:
+    """A save killed mid-write leaves its temp file, which may hold a password. Sweep those
+    of dead writers; a minute's grace leaves a concurrent save's fresh temp file alone."""
+    now = time.time()
+    for stale in path.parent.glob(f".{path.name}.*.tmp"):
+        with contextlib.suppress(OSError):
+            if now - stale.stat().st_mtime > STALE_TEMP_SECONDS:
+                stale.unlink()

@@ -73,6 +73,13 @@ def test_killed_during_saves_the_file_is_never_torn(tmp_path):
         assert config.profile("work").host.endswith(".example.com")
         assert path.read_text().startswith("# keep me\n")
         assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    # Temp files of the killed writers (which may hold a password) go with the next save;
+    # one is planted too, so the sweep is tested however the kills happened to land.
+    (tmp_path / ".config.toml.planted.tmp").write_text('password = "x"')
+    for temp in tmp_path.glob(".config.toml.*.tmp"):
+        os.utime(temp, (time.time() - 120, time.time() - 120))
+    ConfigDocument(path).save()
+    assert [p.name for p in tmp_path.iterdir()] == ["config.toml"]
 
 
 def _drain(fd: int, sink: list[bytes]) -> None:
