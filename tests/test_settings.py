@@ -33,6 +33,7 @@ default_profile = "work"
 [profiles.work]
 host = "smtp.example.com"  # the office relay
 from_addr = "me@example.com"
+colour = "blue"  # not a mailtui key: it must survive too
 """
 
 
@@ -70,6 +71,7 @@ async def test_create_edit_and_save_a_profile(make_app, home):
     text = path.read_text()
     assert text.startswith("# mailtui config: this comment must survive a save\n")
     assert 'host = "smtp.example.com"  # the office relay' in text
+    assert 'colour = "blue"  # not a mailtui key: it must survive too' in text
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     lab = load_config(path).profile("lab")
     assert (lab.host, lab.port, lab.ssl, lab.tls, lab.auth) == (
