@@ -51,9 +51,12 @@ def freeze_message_clock() -> Callable[[], None]:
     """Fix Date, Message-ID and MIME boundaries so the Source view is the same every run."""
     import email.generator
 
+    # From the class __dict__: the raw classmethod, not one bound to Generator, which would
+    # break BytesGenerator for everything that runs after the undo.
+    raw_boundary = email.generator.Generator.__dict__["_make_boundary"]
     saved: dict[Any, tuple[str, Any]] = {
         message: ("format_datetime", message.format_datetime),
-        email.generator.Generator: ("_make_boundary", email.generator.Generator._make_boundary),
+        email.generator.Generator: ("_make_boundary", raw_boundary),
     }
     saved_msgid = message.make_msgid
     message.format_datetime = lambda when: "Sat, 21 Nov 2026 09:30:00 +0000"  # type: ignore[assignment]
