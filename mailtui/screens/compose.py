@@ -66,9 +66,12 @@ class ComposeScreen(Screen):
         # Compact: every key fits in 100 columns, and it builds in a third of the time.
         yield Footer(compact=True)
 
+    # Focus starts in To as the screen activates, not after: a later focus change would make
+    # the footer rebuild its keys before the first frame.
+    AUTO_FOCUS = "#to"
+
     def on_mount(self) -> None:
         self._restore_latest_draft()
-        self.query_one("#to").focus()
 
     # -- attachments -------------------------------------------------------------------------
 
