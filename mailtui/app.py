@@ -108,10 +108,11 @@ class MailtuiApp(App[None]):
         if self.sending:
             self.notify("A message is already being sent.", severity="warning")
             return False
+        from mailtui.credentials import needs_prompt
+
         profile = self.profile
-        needs_prompt = profile.auth and not profile.password and not profile.password_command
         self.sending = True
-        if needs_prompt:
+        if needs_prompt(profile):
 
             def with_password(password: str | None) -> None:
                 if password is None:
@@ -132,7 +133,6 @@ class MailtuiApp(App[None]):
     def _send(
         self, draft: Draft, profile: Profile, password: str | None, draft_key: str | None
     ) -> Delivery:
-        from mailtui.credentials import resolve_password
         from mailtui.delivery import deliver
 
         self.call_from_thread(self.show_stage, "preparing")
@@ -140,9 +140,8 @@ class MailtuiApp(App[None]):
         def stage(name: str) -> None:
             self.call_from_thread(self.show_stage, name)
 
-        def prompt(_: Profile) -> str:
-            return password or resolve_password(profile)
-
+        # `password` is what the person typed when the profile needed asking (start_send).
+        prompt = None if password is None else lambda _: password
         return deliver(
             draft, profile, self.store, password_prompt=prompt, on_stage=stage, draft_key=draft_key
         )

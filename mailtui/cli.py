@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import NoReturn
 
@@ -166,14 +166,18 @@ def _read_text(path_text: str, what: str) -> str:
         ) from None
 
 
-def _prompt_password(profile: Profile) -> str:
+def _terminal_prompt() -> Callable[[Profile], str] | None:
+    """A masked password prompt when there is a terminal to ask on; else none, and a profile
+    that needs one fails with a clear ConfigError."""
     if not sys.stdin.isatty():
-        from mailtui.credentials import resolve_password
+        return None
 
-        return resolve_password(profile)  # raises the "no password" ConfigError
-    import getpass
+    def ask(profile: Profile) -> str:
+        import getpass
 
-    return getpass.getpass(f"Password for {profile.username} at {profile.host}: ")
+        return getpass.getpass(f"Password for {profile.username} at {profile.host}: ")
+
+    return ask
 
 
 def _transcript(args: argparse.Namespace):  # type: ignore[no-untyped-def]
@@ -195,7 +199,7 @@ def _send(args: argparse.Namespace, config: Config) -> int:
         draft,
         profile,
         store,
-        password_prompt=_prompt_password,
+        password_prompt=_terminal_prompt(),
         transcript=_transcript(args),
     )
     for warning in done.warnings:
@@ -243,7 +247,7 @@ def _check(args: argparse.Namespace, config: Config) -> int:
     if profile.handler == "dummy":
         print("  ok      the dummy handler needs no server; nothing leaves this machine")
         return EX_OK
-    password = resolve_password(profile, _prompt_password)
+    password = resolve_password(profile, _terminal_prompt())
     report = check(profile, password, transcript=_transcript(args))
     width = max(len(s.stage) for s in report.stages)
     for stage in report.stages:

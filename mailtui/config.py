@@ -75,6 +75,13 @@ class Profile(NamedTuple):
     def encrypted(self) -> bool:
         return self.ssl or self.tls
 
+    @property
+    def secure(self) -> bool:
+        """Encrypted and checked (verified or pinned), or nothing leaves the machine at all."""
+        return self.handler == "dummy" or (
+            self.encrypted and (self.verify or bool(self.tls_fingerprint))
+        )
+
     def security_summary(self) -> str:
         """One line a person can trust at a glance: where, how encrypted, how verified."""
         if self.handler == "dummy":

@@ -10,6 +10,11 @@ from mailtui.errors import ConfigError
 PASSWORD_COMMAND_TIMEOUT = 30.0
 
 
+def needs_prompt(profile: Profile) -> bool:
+    """True when only asking the person can give the password."""
+    return profile.auth and not profile.password and not profile.password_command
+
+
 def resolve_password(profile: Profile, prompt: Callable[[Profile], str] | None = None) -> str:
     """The password for `profile`, or "" when the profile does not authenticate."""
     if not profile.auth:
@@ -18,7 +23,7 @@ def resolve_password(profile: Profile, prompt: Callable[[Profile], str] | None =
         return profile.password
     if profile.password_command:
         return run_password_command(profile)
-    if prompt is not None:
+    if prompt is not None:  # needs_prompt(profile) holds here
         return prompt(profile)
     raise ConfigError(
         f"Profile {profile.name!r} has auth = true but no password.",

@@ -16,7 +16,7 @@ from mailtui.config import Profile
 from mailtui.credentials import resolve_password
 from mailtui.draft import Draft
 from mailtui.draft_mail import draft_to_message, narrowed_to
-from mailtui.errors import EX_NOUSER, EX_OK, EX_TEMPFAIL, MailError
+from mailtui.errors import EX_OK, MailError, exit_code_for_refusals
 from mailtui.message import BuiltMessage, apply_profile_defaults, build_message
 from mailtui.render import render_dummy
 from mailtui.store import Store
@@ -28,15 +28,13 @@ class Delivery(NamedTuple):
     refused: dict[str, tuple[int, str]]
     sent_copy: Path | None = None
     refused_draft: Path | None = None
+    refused_only: Draft | None = None  # after a partial refusal: the draft kept for the refused
     warnings: tuple[str, ...] = ()
     dummy_text: str = ""
 
     @property
     def exit_code(self) -> int:
-        if not self.refused:
-            return EX_OK
-        every_temporary = all(400 <= code < 500 for code, _ in self.refused.values())
-        return EX_TEMPFAIL if every_temporary else EX_NOUSER
+        return exit_code_for_refusals(self.refused) if self.refused else EX_OK
 
 
 def prepare(draft: Draft, profile: Profile) -> BuiltMessage:
@@ -99,10 +97,11 @@ def _finish(
         sent_copy = store.store_sent(built.with_bcc()).path
     except OSError as exc:
         warnings.append(f"The message was sent, but its copy in sent/ was not stored: {exc}")
-    refused_draft = None
+    refused_draft = refused_only = None
     if result.refused:
-        narrowed = narrowed_to(apply_profile_defaults(draft, profile), set(result.refused))
-        refused_draft = store.save_draft(draft_to_message(narrowed, profile.name), draft_key).path
+        refused_only = narrowed_to(apply_profile_defaults(draft, profile), set(result.refused))
+        kept = store.save_draft(draft_to_message(refused_only, profile.name), draft_key)
+        refused_draft = kept.path
     elif draft_key is not None:
         store.remove_draft(draft_key)
     return Delivery(
@@ -111,6 +110,7 @@ def _finish(
         result.refused,
         sent_copy,
         refused_draft,
+        refused_only,
         tuple(warnings),
         dummy_text,
     )

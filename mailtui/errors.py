@@ -110,3 +110,12 @@ class ProtocolError(MailError):
 def exit_code_for_reply(code: int) -> int:
     """A 4xx reply is worth retrying later; anything else the server said no to for good."""
     return EX_TEMPFAIL if 400 <= code < 500 else EX_UNAVAILABLE
+
+
+def all_temporary(refused: dict[str, tuple[int, str]]) -> bool:
+    return all(400 <= code < 500 for code, _ in refused.values())
+
+
+def exit_code_for_refusals(refused: dict[str, tuple[int, str]]) -> int:
+    """Recipients refused at RCPT: 75 when every refusal is 4xx (retry), else 67."""
+    return EX_TEMPFAIL if all_temporary(refused) else EX_NOUSER

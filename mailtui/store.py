@@ -50,9 +50,6 @@ class Store:
                 return found[0]
         raise KeyError(key)
 
-    def stored(self, key: str, box: str = "drafts") -> Stored:
-        return Stored(key, self._path(box, key))
-
     def save_draft(self, message: EmailMessage, key: str | None = None) -> Stored:
         return self._add("drafts", message, "D", key)
 

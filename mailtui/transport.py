@@ -19,7 +19,6 @@ from typing import NamedTuple
 
 from mailtui.config import Profile
 from mailtui.errors import (
-    EX_TEMPFAIL,
     AuthError,
     ConnectError,
     MailError,
@@ -28,6 +27,8 @@ from mailtui.errors import (
     RecipientsRefused,
     ServerRefused,
     TlsError,
+    all_temporary,
+    exit_code_for_refusals,
     exit_code_for_reply,
 )
 
@@ -55,8 +56,7 @@ class Transcript:
     summarized by size. As a last guard, any line containing the password itself is redacted.
     """
 
-    def __init__(self, sink: Callable[[str], None] | None = None) -> None:
-        self.lines: list[str] = []
+    def __init__(self, sink: Callable[[str], None]) -> None:
         self._sink = sink
         self._secrets: list[str] = []
 
@@ -67,12 +67,7 @@ class Transcript:
     def record(self, line: str) -> None:
         if any(secret in line for secret in self._secrets):
             line = line[:3] + " " + REDACTED
-        self.lines.append(line)
-        if self._sink is not None:
-            self._sink(line)
-
-    def text(self) -> str:
-        return "\n".join(self.lines) + ("\n" if self.lines else "")
+        self._sink(line)
 
 
 class _RecordingMixin:
@@ -91,9 +86,9 @@ class _RecordingMixin:
 
     def send(self, s: str | bytes) -> None:
         if self.transcript is not None:
-            if self._in_data:
-                size = len(s) if isinstance(s, bytes) else len(s.encode())
-                self.transcript.record(f"C: <message data, {size} bytes>")
+            if self._in_data and isinstance(s, bytes):
+                # Inside data() the DATA command goes as str, the message as bytes.
+                self.transcript.record(f"C: <message data, {len(s)} bytes>")
             elif self._in_auth:
                 text = s.decode("ascii", "replace") if isinstance(s, bytes) else s
                 if text.upper().startswith("AUTH "):
@@ -126,22 +121,11 @@ class _RecordingMixin:
             self._in_auth = False
 
     def data(self, msg):  # type: ignore[no-untyped-def]
-        original_send = self.send
-
-        # smtplib sends DATA, reads 354, then the whole message in one send(): count that one.
-        def send(s: str | bytes) -> None:
-            if isinstance(s, bytes) and not s.upper().startswith(b"DATA"):
-                self._in_data = True
-            try:
-                original_send(s)
-            finally:
-                self._in_data = False
-
-        self.send = send  # type: ignore[method-assign]
+        self._in_data = True
         try:
             return super().data(msg)  # type: ignore[misc]
         finally:
-            del self.send
+            self._in_data = False
 
 
 class _SMTP(_RecordingMixin, smtplib.SMTP):
@@ -540,7 +524,6 @@ def _check_size(smtp: smtplib.SMTP, size: int) -> None:
 
 
 def _all_refused(refused: dict[str, tuple[int, str]]) -> RecipientsRefused:
-    every_temporary = all(400 <= code < 500 for code, _ in refused.values())
     listed = "; ".join(f"{r}: {code} {text}" for r, (code, text) in refused.items())
     first_code, first_text = next(iter(refused.values()))
     return RecipientsRefused(
@@ -550,9 +533,9 @@ def _all_refused(refused: dict[str, tuple[int, str]]) -> RecipientsRefused:
         code=first_code,
         reply=first_text,
         hint="the server says this is temporary: try again later"
-        if every_temporary
+        if all_temporary(refused)
         else "check the addresses",
-        exit_code=EX_TEMPFAIL if every_temporary else None,
+        exit_code=exit_code_for_refusals(refused),
     )
 
 

@@ -332,3 +332,15 @@ async def test_external_editor_without_a_terminal_says_so(make_app):
             pilot, lambda: any("cannot hand over" in str(n.message) for n in app._notifications)
         )
         assert field(app, "body") == "keep me"
+
+
+async def test_an_unencrypted_profile_is_marked_red_in_compose_and_preview(make_app, smtp_server):
+    server = smtp_server()
+    app = make_app(profile_toml(server))  # tls = false: nothing is encrypted
+    async with app.run_test(size=SIZE) as pilot:
+        assert app.composer.query_one("#profile-bar").has_class("insecure")
+        await fill_message(pilot)
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: app.screen.id == "preview")
+        assert app.screen.query_one("#preview-bar").has_class("insecure")
+        assert "no encryption" in str(app.screen.query_one("#preview-bar").content)

@@ -202,11 +202,7 @@ class ComposeScreen(Screen):
 
     def _profile_class(self) -> str:
         """ "insecure" for a profile that sends unencrypted or unverified: the bar turns red."""
-        profile = self.app.profile
-        secure = profile.handler == "dummy" or (
-            profile.encrypted and (profile.verify or profile.tls_fingerprint)
-        )
-        return "" if secure else "insecure"
+        return "" if self.app.profile.secure else "insecure"
 
     def _placeholders(self) -> dict[str, str]:
         """The profile's defaults, shown where the person left a field empty."""
@@ -316,14 +312,9 @@ class ComposeScreen(Screen):
         """The draft is gone from disk; the composer empties unless edited during the send."""
         unchanged = self.current_draft() == self._sending_snapshot
         self._sending_snapshot = None
-        if delivery.refused_draft is not None:
-            from mailtui.draft_mail import draft_from_message
-
+        if delivery.refused_only is not None:
             # deliver() kept a draft for the refused recipients under our key: show it.
-            draft, _ = draft_from_message(
-                self.app.store.read(self.app.store.stored(self.draft_key))
-            )
-            self.fill(draft)
+            self.fill(delivery.refused_only)
             return
         self.draft_key = None
         if unchanged:
@@ -334,4 +325,5 @@ class ComposeScreen(Screen):
 
     def after_failure(self) -> None:
         self._sending_snapshot = None
+        # deliver() already kept the draft as sent; this save adds edits made during the send.
         self.save_draft_now()

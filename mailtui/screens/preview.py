@@ -43,6 +43,7 @@ class PreviewScreen(Screen):
         yield Static(
             f" Sending with [b]{self.profile.name}[/b] · {self.profile.security_summary()}{notes}",
             id="preview-bar",
+            classes="" if self.profile.secure else "insecure",
         )
         texts = {
             "dummy": render_dummy(self.built),
