@@ -137,6 +137,15 @@ _STRING_KEYS = {
     "tls_fingerprint",
 }
 PROFILE_KEYS = set(Profile._fields) - {"name"}
+# The composer's keys (theme, keymap, ...) are read by mailtui/preferences.py.
+TOP_LEVEL_KEYS = (
+    "profiles",
+    "default_profile",
+    "theme",
+    "keymap",
+    "address_book_command",
+    "attachment_words",
+)
 _TRUE = {"true", "yes", "on", "1"}
 _FALSE = {"false", "no", "off", "0", ""}
 
@@ -204,7 +213,7 @@ def parse_config(data: dict[str, Any], path: Path) -> Config:
             hint="Write each profile as [profiles.NAME].",
         )
     for key in data:
-        if key not in ("profiles", "default_profile"):
+        if key not in TOP_LEVEL_KEYS:
             warnings.append(f"{path}: unknown top-level key `{key}` ignored.")
 
     profiles: dict[str, Profile] = {}

@@ -84,6 +84,13 @@ class ConfigDocument:
         if self.doc.get("default_profile") == name:
             del self.doc["default_profile"]
 
+    def set_top_level(self, key: str, value: Any) -> None:
+        """Set a key outside the profiles (theme, ...): in its place when present, else with
+        the other top-level keys, before the first table, as TOML requires."""
+        if isinstance(value, tuple):
+            value = list(value)
+        self.doc[key] = value
+
     def set_default(self, name: str) -> None:
         self.doc["default_profile"] = name
 
