@@ -28,54 +28,164 @@ class _Parser(argparse.ArgumentParser):
         self.exit(64, f"{self.prog}: error: {message}\n")
 
 
+class _CommandParser(_Parser):
+    """A subcommand's parser. argparse hands a subcommand's unknown arguments up to the
+    top-level parser, whose error shows the top-level usage; here the subcommand reports
+    them itself, with its own usage."""
+
+    def parse_known_args(self, args=None, namespace=None):  # type: ignore[no-untyped-def]
+        namespace, extras = super().parse_known_args(args, namespace)
+        if extras:
+            self.error(f"unrecognized arguments: {' '.join(extras)}")
+        return namespace, extras
+
+
+EXIT_CODES = (
+    (0, "every recipient accepted (or rendered, with the dummy handler)"),
+    (64, "bad command line"),
+    (65, "bad message data: invalid address, CR/LF in a header, no recipients"),
+    (66, "an input file (body, HTML, attachment) is missing or unreadable"),
+    (67, "recipients refused permanently (5xx); when every refusal is 4xx, 75"),
+    (69, "the server refused permanently; STARTTLS not offered; certificate rejected"),
+    (75, "temporary: connection refused, timeout, 4xx; worth retrying"),
+    (76, "protocol error: the server said something that is not SMTP"),
+    (77, "authentication failed, or refused over a plaintext connection"),
+    (78, "configuration error: bad file, unknown profile, missing password"),
+)
+
+
+def _epilog() -> str:
+    codes = "\n".join(f"  {code:<3} {meaning}" for code, meaning in EXIT_CODES)
+    return (
+        f"exit codes (sysexits, as sendmail and msmtp use them):\n{codes}\n\n"
+        f"config file: {locations.config_path()}\n"
+        "  (--config PATH, else $MAILTUI_CONFIG, else $XDG_CONFIG_HOME/mailtui/config.toml)"
+    )
+
+
 def _common(parser: argparse.ArgumentParser, suppress: bool) -> None:
     default = argparse.SUPPRESS if suppress else None
-    parser.add_argument("--config", metavar="PATH", default=default, help="config file to use")
-    parser.add_argument("--profile", metavar="NAME", default=default, help="profile to use")
+    parser.add_argument(
+        "--config",
+        metavar="PATH",
+        default=default,
+        help="the config file (default: $MAILTUI_CONFIG, else ~/.config/mailtui/config.toml)",
+    )
+    parser.add_argument(
+        "--profile",
+        metavar="NAME",
+        default=default,
+        help="the profile to use (default: default_profile in the config)",
+    )
 
 
 def _message_options(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("message")
-    group.add_argument("--to", action="append", default=[], metavar="ADDR")
-    group.add_argument("--cc", action="append", default=[], metavar="ADDR")
-    group.add_argument("--bcc", action="append", default=[], metavar="ADDR")
-    group.add_argument("--from", dest="from_addr", default="", metavar="ADDR")
-    group.add_argument("--reply-to", default="", metavar="ADDR")
-    group.add_argument("--subject", default=None, metavar="TEXT")
+    several = "repeatable; a value may hold several, comma-separated"
     group.add_argument(
-        "--header", action="append", default=[], metavar='"Name: value"', help="repeatable"
+        "--to", action="append", default=[], metavar="ADDR", help=f"a recipient ({several})"
+    )
+    group.add_argument(
+        "--cc", action="append", default=[], metavar="ADDR", help=f"a copy recipient ({several})"
+    )
+    group.add_argument(
+        "--bcc",
+        action="append",
+        default=[],
+        metavar="ADDR",
+        help=f"a hidden recipient: in the envelope, never in the headers ({several})",
+    )
+    group.add_argument(
+        "--from",
+        dest="from_addr",
+        default="",
+        metavar="ADDR",
+        help="the sender (default: the profile's from_addr)",
+    )
+    group.add_argument("--reply-to", default="", metavar="ADDR", help="where replies should go")
+    group.add_argument(
+        "--subject",
+        default=None,
+        metavar="TEXT",
+        help="the subject (the profile's subject_prefix goes in front)",
+    )
+    group.add_argument(
+        "--header",
+        action="append",
+        default=[],
+        metavar='"Name: value"',
+        help="an extra header (repeatable)",
     )
     body = group.add_mutually_exclusive_group()
-    body.add_argument("--body", default=None, metavar="TEXT")
-    body.add_argument("--body-file", default=None, metavar="PATH", help='"-" reads standard input')
-    group.add_argument("--html-file", default=None, metavar="PATH")
-    group.add_argument("--attach", action="append", default=[], metavar="PATH")
+    body.add_argument("--body", default=None, metavar="TEXT", help="the body text")
+    body.add_argument(
+        "--body-file",
+        default=None,
+        metavar="PATH",
+        help='read the body (UTF-8) from PATH; "-" reads standard input',
+    )
+    group.add_argument(
+        "--html-file", default=None, metavar="PATH", help="an HTML alternative to the body"
+    )
+    group.add_argument(
+        "--attach", action="append", default=[], metavar="PATH", help="attach a file (repeatable)"
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog=PROG, description="A terminal mail composer with a verified SMTP engine.")
-    parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
+    parser = _Parser(
+        prog=PROG,
+        description="A terminal mail composer with a verified SMTP engine. "
+        "With no COMMAND, the composer opens.",
+        epilog=_epilog(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "--version",
+        action="version",
+        version=f"{PROG} {__version__}",
+        help="print the version and exit",
+    )
     _common(parser, suppress=False)
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_CommandParser)
 
-    send = commands.add_parser("send", help="build, validate and send a message")
+    send = commands.add_parser(
+        "send",
+        help="build, validate and send a message",
+        description="Build and validate the whole message, then send it through the profile.",
+    )
     _common(send, suppress=True)
     _message_options(send)
     send.add_argument("--debug", action="store_true", help="show the SMTP conversation")
 
-    preview = commands.add_parser("preview", help="show the message without sending it")
+    preview = commands.add_parser(
+        "preview",
+        help="show the message without sending it",
+        description="Show the message as it would leave, without connecting anywhere.",
+    )
     _common(preview, suppress=True)
     _message_options(preview)
     view = preview.add_mutually_exclusive_group()
     view.add_argument("--source", action="store_true", help="the exact bytes after DATA")
     view.add_argument("--envelope", action="store_true", help="MAIL FROM, RCPT TO, MIME tree")
 
-    check = commands.add_parser("check", help="test connection, TLS and AUTH; sends nothing")
+    check = commands.add_parser(
+        "check",
+        help="test connection, TLS and AUTH; sends nothing",
+        description="Run every stage of a send but MAIL: connect, TLS, EHLO, AUTH, QUIT.",
+    )
     _common(check, suppress=True)
     check.add_argument("--debug", action="store_true", help="show the SMTP conversation")
 
-    profiles = commands.add_parser("profiles", help="list the configured profiles")
+    profiles = commands.add_parser(
+        "profiles",
+        help="list the configured profiles",
+        description="List the profiles of the config file; * marks the default.",
+    )
     _common(profiles, suppress=True)
+    profiles.add_argument(
+        "--names", action="store_true", help="only the names, one a line (shell completion)"
+    )
     return parser
 
 
@@ -261,6 +371,9 @@ def _check(args: argparse.Namespace, config: Config) -> int:
 
 
 def _profiles(args: argparse.Namespace, config: Config) -> int:
+    if args.names:
+        print("\n".join(config.profiles))
+        return EX_OK
     source = config.path or "built-in (no config file)"
     print(f"Profiles from {source}:")
     for name, profile in config.profiles.items():
