@@ -23,13 +23,12 @@ class AddressProblem(NamedTuple):
         return f"{self.address}: {self.reason}"
 
 
-def split_addresses(text: str) -> list[str]:
-    """The addresses of a field, split at commas that are not inside quotes, <...> or (...)."""
-    items: list[str] = []
-    current: list[str] = []
+def separator_positions(text: str) -> list[int]:
+    """The indices of the commas that separate addresses: not inside quotes, <...> or (...)."""
+    found: list[int] = []
     quoted = escaped = False
     depth_angle = depth_paren = 0
-    for char in text:
+    for index, char in enumerate(text):
         if escaped:
             escaped = False
         elif char == "\\" and quoted:
@@ -46,12 +45,23 @@ def split_addresses(text: str) -> list[str]:
             elif char == ")":
                 depth_paren = max(0, depth_paren - 1)
             elif char == "," and not depth_angle and not depth_paren:
-                items.append("".join(current))
-                current = []
-                continue
-        current.append(char)
-    items.append("".join(current))
+                found.append(index)
+    return found
+
+
+def split_addresses(text: str) -> list[str]:
+    """The addresses of a field, split at commas that are not inside quotes, <...> or (...)."""
+    bounds = [-1, *separator_positions(text), len(text)]
+    items = (text[start + 1 : end] for start, end in zip(bounds, bounds[1:], strict=False))
     return [item.strip() for item in items if item.strip()]
+
+
+def last_address(text: str) -> tuple[str, str]:
+    """(everything before the address being typed, that address): what completion extends."""
+    commas = separator_positions(text)
+    start = commas[-1] + 1 if commas else 0
+    typed = text[start:].lstrip()
+    return text[: len(text) - len(typed)], typed
 
 
 def address_problems(text: str, label: str) -> list[AddressProblem]:

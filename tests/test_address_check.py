@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from mailtui.address_check import address_problems, split_addresses
+from mailtui.address_check import address_problems, last_address, split_addresses
 
 
 def test_fields_split_at_commas_outside_quotes_angles_and_comments():
@@ -45,3 +45,9 @@ def test_only_the_wrong_addresses_of_a_list_are_named():
 def test_valid_fields_have_no_problems():
     assert address_problems("", "To") == []
     assert address_problems("Jürgen <j@example.de>, k@[192.0.2.1]", "To") == []
+
+
+def test_the_address_being_typed_is_the_one_after_the_last_separator():
+    assert last_address('"Doe, J" <j@x.org>, an') == ('"Doe, J" <j@x.org>, ', "an")
+    assert last_address("ann") == ("", "ann")
+    assert last_address('"Doe, J') == ("", '"Doe, J')
