@@ -120,3 +120,18 @@ def sign_new_body(body: str, profile: Any, config_dir: Path | None = None) -> st
     """The body of a message just made (new, reply or forward), signed with the profile's
     signature. Not for a draft restored from the drafts Maildir: that one is as it was."""
     return add_signature(body, profile_signature(profile, config_dir))
+
+
+def swap_signature(body: str, old: str, new: str) -> str:
+    """After a profile switch: the old profile's signature, where it ends the body untouched,
+    becomes the new one's. A signature the person edited is theirs, and stays."""
+    if old == new:
+        return body
+    block = signature_block(old) if old else ""
+    stripped = body.rstrip("\n") + "\n"
+    if not old or not ("\n" + stripped).endswith("\n" + block):
+        return body  # nothing of ours to replace: adding one now would surprise
+    base = stripped[: -len(block)].rstrip("\n")
+    if not new:
+        return base + "\n" if base else ""
+    return add_signature(base, new)

@@ -83,3 +83,15 @@ def test_signature_start_finds_the_last_unquoted_separator():
     body = "Hi\n> -- \n> quoted\n-- \nJohn\n"
     assert signature_start(body) == 3
     assert signature_start("no signature\n") is None
+
+
+def test_switching_profiles_swaps_an_untouched_signature_only():
+    from mailtui.signature import swap_signature
+
+    body = "Hello\n\n-- \nJohn at Work\n"
+    assert swap_signature(body, "John at Work", "John at Home") == "Hello\n\n-- \nJohn at Home\n"
+    assert swap_signature("\n\n-- \nA\n", "A", "B") == "\n\n-- \nB\n"
+    assert swap_signature(body, "John at Work", "") == "Hello\n"
+    edited = "Hello\n\n-- \nJohn at Work, on leave\n"
+    assert swap_signature(edited, "John at Work", "John at Home") == edited
+    assert swap_signature("Hello\n", "", "John") == "Hello\n"
