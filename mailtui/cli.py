@@ -62,141 +62,86 @@ EXIT_CODES = (
 )
 
 
+_RAW = argparse.RawDescriptionHelpFormatter  # the epilog's table keeps its lines
+
+
 def _epilog() -> str:
     codes = "\n".join(f"  {code:<3} {meaning}" for code, meaning in EXIT_CODES)
     return (
         f"exit codes (sysexits, as sendmail and msmtp use them):\n{codes}\n\n"
         f"config file: {locations.config_path()}\n"
-        "  (--config PATH, else $MAILTUI_CONFIG, else $XDG_CONFIG_HOME/mailtui/config.toml)"
+        "  (--config PATH, else $MAILTUI_CONFIG, else $XDG_CONFIG_HOME/mailtui/config.toml)\n"
+        "profile: --profile NAME, else default_profile in the config"
     )
 
 
 def _common(parser: argparse.ArgumentParser, suppress: bool) -> None:
     default = argparse.SUPPRESS if suppress else None
-    parser.add_argument(
-        "--config",
-        metavar="PATH",
-        default=default,
-        help="the config file (default: $MAILTUI_CONFIG, else ~/.config/mailtui/config.toml)",
-    )
-    parser.add_argument(
-        "--profile",
-        metavar="NAME",
-        default=default,
-        help="the profile to use (default: default_profile in the config)",
-    )
+    parser.add_argument("--config", metavar="PATH", default=default, help="the config file")
+    parser.add_argument("--profile", metavar="NAME", default=default, help="the profile to use")
 
 
 def _message_options(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("message")
     several = "repeatable; a value may hold several, comma-separated"
-    group.add_argument(
-        "--to", action="append", default=[], metavar="ADDR", help=f"a recipient ({several})"
-    )
-    group.add_argument(
-        "--cc", action="append", default=[], metavar="ADDR", help=f"a copy recipient ({several})"
-    )
-    group.add_argument(
-        "--bcc",
-        action="append",
-        default=[],
-        metavar="ADDR",
-        help=f"a hidden recipient: in the envelope, never in the headers ({several})",
-    )
-    group.add_argument(
-        "--from",
-        dest="from_addr",
-        default="",
-        metavar="ADDR",
-        help="the sender (default: the profile's from_addr)",
-    )
+    for flag, who in (
+        ("--to", "a recipient"),
+        ("--cc", "a copy recipient"),
+        ("--bcc", "a hidden recipient: in the envelope, never in the headers"),
+    ):
+        group.add_argument(
+            flag, action="append", default=[], metavar="ADDR", help=f"{who} ({several})"
+        )
+    sender = "the sender (default: the profile's from_addr)"
+    group.add_argument("--from", dest="from_addr", default="", metavar="ADDR", help=sender)
     group.add_argument("--reply-to", default="", metavar="ADDR", help="where replies should go")
+    subject = "the subject (the profile's subject_prefix goes in front)"
+    group.add_argument("--subject", default=None, metavar="TEXT", help=subject)
+    header = "an extra header (repeatable)"
     group.add_argument(
-        "--subject",
-        default=None,
-        metavar="TEXT",
-        help="the subject (the profile's subject_prefix goes in front)",
-    )
-    group.add_argument(
-        "--header",
-        action="append",
-        default=[],
-        metavar='"Name: value"',
-        help="an extra header (repeatable)",
+        "--header", action="append", default=[], metavar='"Name: value"', help=header
     )
     body = group.add_mutually_exclusive_group()
     body.add_argument("--body", default=None, metavar="TEXT", help="the body text")
-    body.add_argument(
-        "--body-file",
-        default=None,
-        metavar="PATH",
-        help='read the body (UTF-8) from PATH; "-" reads standard input',
-    )
-    group.add_argument(
-        "--html-file", default=None, metavar="PATH", help="an HTML alternative to the body"
-    )
-    group.add_argument(
-        "--attach", action="append", default=[], metavar="PATH", help="attach a file (repeatable)"
-    )
+    body_file = 'read the body (UTF-8) from PATH; "-" reads standard input'
+    body.add_argument("--body-file", default=None, metavar="PATH", help=body_file)
+    html = "an HTML alternative to the body"
+    group.add_argument("--html-file", default=None, metavar="PATH", help=html)
+    attach = "attach a file (repeatable)"
+    group.add_argument("--attach", action="append", default=[], metavar="PATH", help=attach)
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(
-        prog=PROG,
-        description="A terminal mail composer with a verified SMTP engine. "
-        "With no COMMAND, the composer opens.",
-        epilog=_epilog(),
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    parser.add_argument(
-        "--version",
-        action="version",
-        version=f"{PROG} {__version__}",
-        help="print the version and exit",
-    )
+    description = "A terminal mail composer with a verified SMTP engine. No COMMAND: the composer."
+    parser = _Parser(prog=PROG, description=description, epilog=_epilog(), formatter_class=_RAW)
+    version = f"{PROG} {__version__}"
+    parser.add_argument("--version", action="version", version=version, help="print the version")
     _common(parser, suppress=False)
     parser.add_argument(
         "--new", action="store_true", help="start the composer with an empty message"
     )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_CommandParser)
 
-    send = commands.add_parser(
-        "send",
-        help="build, validate and send a message",
-        description="Build and validate the whole message, then send it through the profile.",
-    )
+    send = commands.add_parser("send", help="build, validate and send a message")
     _common(send, suppress=True)
     _message_options(send)
     send.add_argument("--debug", action="store_true", help="show the SMTP conversation")
 
-    preview = commands.add_parser(
-        "preview",
-        help="show the message without sending it",
-        description="Show the message as it would leave, without connecting anywhere.",
-    )
+    preview = commands.add_parser("preview", help="show the message without sending it")
     _common(preview, suppress=True)
     _message_options(preview)
     view = preview.add_mutually_exclusive_group()
     view.add_argument("--source", action="store_true", help="the exact bytes after DATA")
     view.add_argument("--envelope", action="store_true", help="MAIL FROM, RCPT TO, MIME tree")
 
-    check = commands.add_parser(
-        "check",
-        help="test connection, TLS and AUTH; sends nothing",
-        description="Run every stage of a send but MAIL: connect, TLS, EHLO, AUTH, QUIT.",
-    )
+    check = commands.add_parser("check", help="test connection, TLS and AUTH; sends nothing")
     _common(check, suppress=True)
     check.add_argument("--debug", action="store_true", help="show the SMTP conversation")
 
-    profiles = commands.add_parser(
-        "profiles",
-        help="list the configured profiles",
-        description="List the profiles of the config file; * marks the default.",
-    )
+    profiles = commands.add_parser("profiles", help="list the configured profiles")
     _common(profiles, suppress=True)
-    profiles.add_argument(
-        "--names", action="store_true", help="only the names, one a line (shell completion)"
-    )
+    names = "only the names, one a line (for shell completion)"
+    profiles.add_argument("--names", action="store_true", help=names)
     return parser
 
 

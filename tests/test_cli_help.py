@@ -63,9 +63,10 @@ def test_top_level_help_ends_with_the_exit_codes_and_the_config_path(run, home, 
     sysexits = sorted(v for k, v in vars(errors).items() if k.startswith("EX_"))
     assert listed == sysexits
     assert "0   every recipient accepted" in codes
-    last_lines = done.out.rstrip().splitlines()[-2:]
+    last_lines = done.out.rstrip().splitlines()[-3:]
     assert last_lines[0] == f"config file: {home / 'where' / 'mine.toml'}"
     assert "$XDG_CONFIG_HOME/mailtui/config.toml" in last_lines[1]
+    assert last_lines[2] == "profile: --profile NAME, else default_profile in the config"
 
 
 def test_send_help_explains_the_message_options(run):
