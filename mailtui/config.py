@@ -51,6 +51,11 @@ class Profile(NamedTuple):
     ca_file: str = ""
     tls_fingerprint: str = ""
     allow_plaintext_auth: bool = False
+    # The composer's: added below "-- " in new messages (signature wins over the file), and
+    # an HTML alternative rendered from the body as Markdown.
+    signature: str = ""
+    signature_file: str = ""
+    markdown: bool = False
 
     def __repr__(self) -> str:
         # The password never shows, not even in a traceback or a debug print.
@@ -121,7 +126,7 @@ class Profile(NamedTuple):
 
 DUMMY_PROFILE = Profile(name=DUMMY_PROFILE_NAME, handler="dummy", from_addr="noreply@localhost")
 
-_BOOL_KEYS = {"ssl", "tls", "auth", "verify", "allow_plaintext_auth"}
+_BOOL_KEYS = {"ssl", "tls", "auth", "verify", "allow_plaintext_auth", "markdown"}
 _LIST_KEYS = {"to", "cc", "bcc"}
 _STRING_KEYS = {
     "handler",
@@ -135,6 +140,8 @@ _STRING_KEYS = {
     "subject_prefix",
     "ca_file",
     "tls_fingerprint",
+    "signature",
+    "signature_file",
 }
 PROFILE_KEYS = set(Profile._fields) - {"name"}
 # The composer's keys (theme, keymap, ...) are read by mailtui/preferences.py.
