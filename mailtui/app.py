@@ -19,9 +19,12 @@ from textual.markup import escape
 from textual.screen import Screen
 
 from mailtui.config import Config, Profile, load_config
+from mailtui.errors import ConfigError
+from mailtui.preferences import Preferences, load_preferences
 from mailtui.screens.compose import ComposeScreen
 from mailtui.screens.events import MessageSent, SendApproved, SendFailed, SendStageReached
 from mailtui.store import Store
+from mailtui.transcript_log import TranscriptLog
 
 if TYPE_CHECKING:
     from mailtui.draft import Draft
@@ -38,8 +41,12 @@ class MailtuiApp(App[None]):
     BINDINGS = [
         Binding("f1", "help", "Keys", id="help"),
         Binding("f2", "settings", "Settings", id="settings"),
+        Binding("ctrl+l", "transcript", "Transcript", id="transcript", show=False),
         Binding("ctrl+q", "quit", "Quit", id="quit", priority=True),
     ]
+    # Below 30 rows the fields lose their borders so the body keeps its lines (80x24: 15).
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (30, "-tall")]
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (70, "-wide")]
 
     def __init__(
         self,
@@ -62,6 +69,9 @@ class MailtuiApp(App[None]):
         self.send_job: SendJob | None = None
         self.quit_after_send = False
         self.reported_job: SendJob | None = None  # the last send whose end the UI handled
+        self.transcripts = TranscriptLog()  # the last SMTP conversation, for ctrl+l
+        self.preferences, self.preference_warnings = _preferences(config_path)
+        self._apply_preferences()
         self.composer = ComposeScreen()
 
     @property
@@ -74,18 +84,39 @@ class MailtuiApp(App[None]):
         # The composer is the base of the stack: no blank screen is drawn before it.
         return self.composer
 
-    def action_help(self) -> None:
-        rows = []
-        for active in self.screen.active_bindings.values():
-            binding = active.binding
-            if binding.description:
-                rows.append(
-                    (binding.key_display or self.get_key_display(binding), binding.description)
-                )
-        rows.append(("ctrl+p", "Command palette: every action by name"))
-        from mailtui.screens.modals import HelpModal
+    def _apply_preferences(self) -> None:
+        """The theme and keymap of the config, before the first frame (from on_mount, a theme
+        chosen in the palette is written back to the config file)."""
+        from mailtui.app_preferences import apply_keymap, apply_theme
 
-        self.push_screen(HelpModal(rows))
+        warning = apply_theme(self, self.preferences)
+        if warning:
+            self.preference_warnings.append(warning)
+        if self.preferences.keymap:
+            self.preference_warnings += apply_keymap(
+                self, self.preferences.keymap, known_binding_ids()
+            )
+
+    def on_mount(self) -> None:
+        from mailtui.app_preferences import remember_theme
+
+        remember_theme(self, self.config_path, saved=self.theme)
+        for warning in self.preference_warnings:
+            self.notify(escape(warning), title="Config", severity="warning", timeout=10)
+
+    def action_help(self) -> None:
+        from mailtui.screens.keys import KeysScreen, key_groups
+
+        if self.screen.id != "keys-modal":
+            self.push_screen(KeysScreen(key_groups(self, self.screen)))
+
+    def action_transcript(self) -> None:
+        from mailtui.screens.transcript import TranscriptScreen
+
+        if not self.transcripts:
+            self.notify("No SMTP conversation yet: send, or test a connection in settings.")
+        elif self.screen.id != "transcript-modal":
+            self.push_screen(TranscriptScreen(self.transcripts))
 
     def action_settings(self) -> None:
         from mailtui.screens.settings import SettingsScreen  # loaded only when asked for
@@ -153,6 +184,7 @@ class MailtuiApp(App[None]):
             draft_key=draft_key,
             password=event.password,
             on_stage=lambda stage: self.post_message(SendStageReached(stage)),
+            transcript=self.transcripts.start(f"send via {event.prepared.profile.name}"),
             on_done=self._send_done,
         )
         self._show_stage("connecting")
@@ -220,6 +252,26 @@ class MailtuiApp(App[None]):
             )
         else:
             self.notify(f"Sent to {accepted}.", title="Sent", timeout=8)
+
+
+def _preferences(config_path: Path) -> tuple[Preferences, list[str]]:
+    try:
+        return load_preferences(config_path), []
+    except ConfigError as exc:
+        return Preferences(), [f"{exc.message} {exc.hint}".strip()]
+
+
+def known_binding_ids() -> set[str]:
+    """Every binding id a keymap may name (f1 and the palette show them)."""
+    from mailtui.app_preferences import binding_ids
+    from mailtui.screens import file_picker, keys, modals, preview, settings, transcript
+    from mailtui.widgets.attachment_list import AttachmentList
+
+    classes: list[type] = [MailtuiApp, ComposeScreen, preview.PreviewScreen, AttachmentList]
+    classes += [settings.SettingsScreen, keys.KeysScreen, transcript.TranscriptScreen]
+    classes += [file_picker.FilePicker, file_picker.FileTree]
+    classes += [c for c in vars(modals).values() if isinstance(c, type)]
+    return binding_ids(classes)
 
 
 def run_app(

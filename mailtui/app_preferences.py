@@ -47,13 +47,19 @@ def apply_theme(app: App, preferences: Preferences) -> str | None:
     return None
 
 
-def remember_theme(app: App, config_path: Path) -> None:
-    """From now on, a theme chosen (in the palette or anywhere) is saved to the config."""
+def remember_theme(app: App, config_path: Path, saved: str = "") -> None:
+    """From now on, a theme chosen (in the palette or anywhere) is saved to the config.
+    `saved` is the theme the file already names: choosing it again writes nothing."""
+    last = [saved]
 
     def save(theme) -> None:  # type: ignore[no-untyped-def]
+        if theme.name == last[0]:
+            return
         try:
             save_theme(config_path, theme.name)
         except (ConfigError, OSError) as exc:
             app.notify(f"The theme could not be saved: {exc}", severity="warning")
+            return
+        last[0] = theme.name
 
     app.theme_changed_signal.subscribe(app, save)

@@ -24,7 +24,7 @@ from mailtui.lifecycle import Outcome, Prepared, send_prepared
 
 if TYPE_CHECKING:
     from mailtui.store import Store
-    from mailtui.transport import StageCallback
+    from mailtui.transport import StageCallback, Transcript
 
 DoneCallback = Callable[["SendJob"], None]
 
@@ -39,8 +39,10 @@ class SendJob:
         password: str | None,
         on_stage: StageCallback | None,
         on_done: DoneCallback,
+        transcript: Transcript | None = None,
     ) -> None:
         self.prepared = prepared
+        self._transcript = transcript  # the redacted conversation, for the UI's panel
         self.draft_key = draft_key  # the draft being sent: this job alone writes it now
         self.outcome: Outcome | None = None
         self.error: MailError | None = None
@@ -70,6 +72,7 @@ class SendJob:
                 draft_key=self.draft_key,
                 password_prompt=prompt,
                 on_stage=self._on_stage,
+                transcript=self._transcript,
             )
         except MailError as exc:
             self.error = exc

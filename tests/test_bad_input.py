@@ -163,6 +163,9 @@ WRONG_TYPES = {
     "ca_file": "0",
     "tls_fingerprint": "1",
     "allow_plaintext_auth": '"perhaps"',
+    "signature": "[]",
+    "signature_file": "3",
+    "markdown": '"kind of"',
 }
 
 

@@ -17,6 +17,7 @@ from textual.timer import Timer
 from textual.widgets import Footer, Input, Label, Static, TextArea
 
 from mailtui.draft import Draft, subject_with_prefix
+from mailtui.screens.compose_parts import ComposeParts
 from mailtui.screens.events import DraftNotSaved, SendStageReached
 from mailtui.widgets.address_input import AddressInput
 from mailtui.widgets.attachment_list import AttachmentList
@@ -31,13 +32,17 @@ AUTOSAVE_SECONDS = 1.0
 HIDDEN_FIELDS = ("reply_to", "html", "headers")
 
 
-class ComposeScreen(Screen):
+class ComposeScreen(ComposeParts, Screen):
     BINDINGS = [
         Binding("ctrl+s", "preview", "Preview", id="preview", priority=True),
         Binding("ctrl+t", "attach", "Attach", id="attach", priority=True),
-        Binding("ctrl+o", "editor", "Editor", id="editor", priority=True),
-        Binding("ctrl+g", "switch_profile", "Profile", id="switch_profile", priority=True),
+        # Editor and Profile: out of the footer so 80 columns show the rest (f1 lists all).
+        Binding("ctrl+o", "editor", "Editor", id="editor", priority=True, show=False),
+        Binding(
+            "ctrl+g", "switch_profile", "Profile", id="switch_profile", priority=True, show=False
+        ),
         Binding("f3", "drafts", "Drafts", id="drafts"),
+        Binding("ctrl+r", "markdown", "Markdown", id="markdown", priority=True, show=False),
     ]
 
     def __init__(self) -> None:
@@ -62,9 +67,12 @@ class ComposeScreen(Screen):
         with Container(id="fields"):
             for field_id, label in (("from", "From"), ("to", "To"), ("cc", "Cc"), ("bcc", "Bcc")):
                 yield Label(label, classes="field-label")
-                yield AddressInput(label, id=field_id, placeholder=placeholders[field_id])
+                hint = placeholders[field_id]
+                suggester = None if field_id == "from" else self._suggester()  # To, Cc, Bcc
+                yield AddressInput(label, suggester, id=field_id, placeholder=hint)
             yield Label("Subject", classes="field-label")
             yield Input(id="subject", select_on_focus=False, placeholder=placeholders["subject"])
+        yield Static(id="address-problems", markup=False)  # see ComposeParts._check_addresses
         yield TextArea(id="body", soft_wrap=True, tab_behavior="focus")
         yield Static(id="status", markup=False)
         # Compact: every key fits in 100 columns, and it builds in a third of the time.
@@ -81,11 +89,12 @@ class ComposeScreen(Screen):
             self.host.store, lambda reason: self.post_message(DraftNotSaved(reason))
         )
         host = self.host
+        self.markdown = bool(getattr(host.profile, "markdown", False))
         if host.initial_draft is not None:
-            self.fill(host.initial_draft)
+            self.fill(self._signed(host.initial_draft))  # a reply, forward, mailto: signed
             self._keeper.save(self.current_draft(), host.profile.name)
-        elif not host.start_empty:
-            self._restore_latest_draft()
+        elif host.start_empty or not self._restore_latest_draft():
+            self.new_message()
         for notice in host.store.notices:
             self.notify(escape(notice), severity="warning", timeout=10)
 
@@ -150,11 +159,14 @@ class ComposeScreen(Screen):
                 self.query_one(f"#{field_id}", Input).value = text
             self.query_one("#body", TextArea).text = draft.body
             self._set_attachments(draft.attachments)
+        for field in self.query(AddressInput):
+            self._check_addresses(field)
 
-    def _restore_latest_draft(self) -> None:
+    def _restore_latest_draft(self) -> bool:
         drafts = self.host.store.drafts()
         if drafts:
             self.open_draft(drafts[-1].key, restored=len(drafts))
+        return bool(drafts)
 
     def open_draft(self, key: str, restored: int = 0) -> None:
         """Show the stored draft `key` and make it the one this composer keeps."""
@@ -191,6 +203,8 @@ class ComposeScreen(Screen):
         draft = self.current_draft()
         if draft == self._sending_snapshot:
             return  # exactly what is being sent: that draft file belongs to the send
+        if draft == self._blank:
+            draft = Draft()  # only the signature: nothing written yet, nothing to keep
         self._keeper.save(draft, self.host.profile.name)
         if wait:
             self._keeper.flush()
@@ -213,9 +227,10 @@ class ComposeScreen(Screen):
 
     def _profile_bar_text(self) -> str:
         profile = self.host.profile
+        markdown = " · [b]Markdown[/b] (ctrl+r)" if self.markdown else ""
         return (
             f" Profile [b]{escape(profile.name)}[/b] · {escape(profile.security_summary())}"
-            "   (ctrl+g to switch)"
+            f"{markdown}   (ctrl+g to switch)"
         )
 
     def _profile_class(self) -> str:
@@ -250,8 +265,8 @@ class ComposeScreen(Screen):
         ]
 
         def chosen(name: str | None) -> None:
-            if name:
-                self.host.switch_profile(name)
+            if name and name != self.host.profile.name:
+                self._switch_profile(name)
                 self._schedule_save()
 
         self.app.push_screen(
@@ -273,8 +288,7 @@ class ComposeScreen(Screen):
             action, key = choice
             if action == "new":
                 self._keeper.hand_over()  # the current draft stays in drafts/, untouched
-                self.fill(Draft())
-                self.query_one("#to").focus()
+                self.new_message()
             elif action == "open" and key != current:
                 self._keeper.hand_over()
                 self.open_draft(key)
@@ -309,7 +323,8 @@ class ComposeScreen(Screen):
             )
             self.app.push_screen(ErrorModal(error, title="Cannot send this yet"))
             return
-        self.app.push_screen(PreviewScreen(self.current_draft(), self.host.profile))
+        shown = self._with_markdown(self.current_draft())
+        self.app.push_screen(PreviewScreen(shown, self.host.profile))
 
     def hand_over_for_send(self, prepared: Prepared) -> str | None:
         """Called by the App when a send begins: the draft file now holds exactly the message
@@ -317,18 +332,19 @@ class ComposeScreen(Screen):
         if self._keeper is None:
             return None
         assert prepared.draft is not None
-        self._keeper.save(prepared.draft, prepared.profile.name)
-        self._sending_snapshot = prepared.draft
+        draft = self._as_written(prepared.draft)  # without the HTML made from Markdown
+        self._keeper.save(draft, prepared.profile.name)
+        self._sending_snapshot = draft
         return self._keeper.hand_over()
 
     def action_attach(self) -> None:
-        from mailtui.screens.modals import FilePickerModal
+        from mailtui.screens.file_picker import FilePicker
 
         def picked(path: Path | None) -> None:
             if path is not None:
                 self.add_attachment(str(path))
 
-        self.app.push_screen(FilePickerModal(Path.cwd()), picked)
+        self.app.push_screen(FilePicker(Path.cwd()), picked)
 
     def action_editor(self) -> None:
         from mailtui.screens.external_editor import edit_text
@@ -363,8 +379,7 @@ class ComposeScreen(Screen):
             key = outcome.refused_draft.name.split(":2,")[0]
             self._keeper.adopt(key, self.current_draft(), self.host.profile.name)
             return
-        self.fill(Draft())
-        self.query_one("#to").focus()
+        self.new_message()
 
     def after_failure(self, sent_key: str | None) -> None:
         """The message is still a draft (under `sent_key`); without edits since, this

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Protocol
 if TYPE_CHECKING:
     from mailtui.config import Config, Profile
     from mailtui.draft import Draft
+    from mailtui.preferences import Preferences
     from mailtui.store import Store
 
 
@@ -20,6 +21,7 @@ class Host(Protocol):
     explicit_profile: bool  # --profile was given: it wins over a restored draft's profile
     initial_draft: Draft | None  # from mailto:, reply, forward or edit
     start_empty: bool  # --new
+    preferences: Preferences  # the composer's top-level config keys (address book, ...)
 
     @property
     def sending(self) -> bool: ...

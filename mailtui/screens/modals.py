@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.markup import escape
 from textual.screen import ModalScreen
-from textual.widgets import Button, DirectoryTree, Input, Label, OptionList, Static
+from textual.widgets import Button, Input, Label, OptionList, Static
 
 from mailtui.errors import MailError
 
@@ -54,52 +52,6 @@ class ErrorModal(ModalScreen[None]):
 
     @on(Button.Pressed, "#close")
     def action_dismiss_error(self) -> None:
-        self.dismiss(None)
-
-
-class HelpModal(ModalScreen[None]):
-    """Every key of the screen beneath, from its bindings: the one source of truth."""
-
-    BINDINGS = [Binding("escape,f1,q", "close", "Close", id="close_help")]
-
-    def __init__(self, rows: list[tuple[str, str]]) -> None:
-        super().__init__(id="help-modal")
-        self.rows = rows
-
-    def compose(self) -> ComposeResult:
-        with Vertical(classes="modal-box"):
-            yield Label("Keys", classes="modal-title")
-            with VerticalScroll():
-                for key, description in self.rows:
-                    yield Static(f"[b]{escape(key):>12}[/b]  {escape(description)}")
-
-    def action_close(self) -> None:
-        self.dismiss(None)
-
-
-class FilePickerModal(ModalScreen[Path | None]):
-    """Pick a file to attach: enter on a file picks it, escape cancels."""
-
-    BINDINGS = [Binding("escape", "cancel", "Cancel", id="cancel_pick")]
-
-    def __init__(self, start: Path) -> None:
-        super().__init__(id="file-picker")
-        self.start = start
-
-    def compose(self) -> ComposeResult:
-        with Vertical(classes="modal-box picker-box"):
-            yield Label(f"Attach a file from {self.start}", classes="modal-title", markup=False)
-            yield DirectoryTree(self.start, id="tree")
-            yield Static("enter: attach   escape: cancel", classes="modal-help")
-
-    def on_mount(self) -> None:
-        self.query_one(DirectoryTree).focus()
-
-    @on(DirectoryTree.FileSelected)
-    def picked(self, event: DirectoryTree.FileSelected) -> None:
-        self.dismiss(Path(event.path))
-
-    def action_cancel(self) -> None:
         self.dismiss(None)
 
 

@@ -28,8 +28,8 @@ if TYPE_CHECKING:
     from mailtui.lifecycle import Prepared
     from mailtui.screens.host import Host
 
-VIEWS = (("dummy", "Dummy"), ("source", "Source"), ("envelope", "Envelope"))
-READY_HELP = " y: send   escape: back to editing   1/2/3: views"
+VIEWS = (("dummy", "Dummy"), ("source", "Source"), ("envelope", "Envelope"), ("html", "HTML"))
+READY_HELP = " y: send   escape: back to editing   1/2/3/4: views"
 
 
 class PreviewScreen(Screen[None]):
@@ -41,6 +41,7 @@ class PreviewScreen(Screen[None]):
         Binding("1", "view('dummy')", "Dummy", id="view_dummy"),
         Binding("2", "view('source')", "Source", id="view_source"),
         Binding("3", "view('envelope')", "Envelope", id="view_envelope"),
+        Binding("4", "view('html')", "HTML", id="view_html"),
     ]
 
     class MessagePrepared(Message):
@@ -66,6 +67,9 @@ class PreviewScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield Static(id="preview-bar")
+        # Things worth a second look (no attachment, no subject, a stranger's From): they
+        # never block the send.
+        yield Static(id="checks", markup=False)
         with TabbedContent(initial="dummy", id="views"):
             for view_id, title in VIEWS:
                 with TabPane(title, id=view_id), VerticalScroll(classes="view-scroll"):
@@ -119,11 +123,24 @@ class PreviewScreen(Screen[None]):
             "dummy": render_dummy(prepared.built),
             "source": render_source(prepared).decode("utf-8", "replace").replace("\r\n", "\n"),
             "envelope": render_envelope(prepared),
+            "html": prepared.built.html
+            or "(no HTML part: ctrl+r in the composer turns "
+            "Markdown on, or set markdown = true in the profile)",
         }
         for view_id, text in texts.items():
             self.query_one(f"#{view_id}-text", Static).update(text)
         self.prepared = prepared
+        self._show_checks(prepared)
         self.query_one("#stage", Static).update(READY_HELP)
+
+    def _show_checks(self, prepared: Prepared) -> None:
+        from mailtui.presend_checks import presend_warnings
+
+        words = self.host.preferences.attachment_words
+        warnings = presend_warnings(prepared.draft or self.draft, prepared.profile, words)
+        checks = self.query_one("#checks", Static)
+        checks.update("\n".join(f" ⚠ {warning.text}" for warning in warnings))
+        checks.display = bool(warnings)
 
     def on_preview_screen_preparation_failed(self, event: PreparationFailed) -> None:
         from mailtui.screens.modals import ErrorModal

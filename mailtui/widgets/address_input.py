@@ -36,6 +36,7 @@ class AddressInput(Input):
             suggester=suggester,
             **kwargs,
         )
+        self.label = label  # "To", as problems are named under the fields
 
     def action_cursor_right(self, select: bool = False) -> None:
         # Taking a suggestion writes `Name <address>` as the address book spells it, not

@@ -37,11 +37,19 @@ class AttachmentList(OptionList):
             if self.is_mounted:
                 self.refresh_entries()
 
+    def on_focus(self) -> None:
+        # Focused with nothing highlighted, delete would do nothing: show which one it takes.
+        if self.highlighted is None and self.paths:
+            self.highlighted = 0
+
     def action_remove(self) -> None:
-        if self.highlighted is None or not self.paths:
+        if not self.paths:
             return
-        del self.paths[self.highlighted]
+        index = self.highlighted if self.highlighted is not None else 0
+        del self.paths[index]
         self.refresh_entries()
+        if self.paths:
+            self.highlighted = min(index, len(self.paths) - 1)
         self.post_message(self.Changed())
 
     def refresh_entries(self) -> None:
