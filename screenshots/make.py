@@ -14,7 +14,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from scenes import SCENES, SIZE, freeze_message_clock  # noqa: E402
+from scenes import SCENES, freeze_message_clock  # noqa: E402
 
 
 async def shoot(scene, folder: Path) -> Path:
@@ -29,7 +29,7 @@ async def shoot(scene, folder: Path) -> Path:
     if scene.config is not None:
         config.write_text(scene.config)
     app = MailtuiApp(load_config(config), config, Store(home / "data"))
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=scene.size) as pilot:
         await scene.run(pilot, home)
         target = HERE / f"{scene.name}.svg"
         app.save_screenshot(filename=target.name, path=str(HERE))

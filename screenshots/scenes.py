@@ -80,6 +80,12 @@ async def _fill(pilot: Pilot, attachment_dir: Path) -> None:
     await pilot.pause()
 
 
+SIZE = (100, 34)
+# The sizes people meet most: a default terminal, and a small split pane.
+SMALL = (80, 24)
+SMALLER = (60, 20)
+
+
 @dataclass(frozen=True)
 class Scene:
     name: str
@@ -87,6 +93,7 @@ class Scene:
     keys: tuple[str, ...] = ()
     filled: bool = False
     wait_for_screen: str = ""
+    size: tuple[int, int] = SIZE
 
     async def run(self, pilot: Pilot, attachment_dir: Path) -> None:
         await pilot.pause()
@@ -95,6 +102,12 @@ class Scene:
         for key in self.keys:
             await pilot.press(key)
             await pilot.pause()
+        screen = pilot.app.screen
+        if screen.id == "preview":  # the message is prepared in a thread
+            for _ in range(200):
+                if getattr(screen, "prepared", None) is not None:
+                    break
+                await pilot.pause(0.05)
         if self.wait_for_screen:
             for _ in range(200):
                 if pilot.app.screen.id == self.wait_for_screen:
@@ -119,7 +132,12 @@ SCENES = (
     Scene("settings", WORK_CONFIG, ("f2",)),
     Scene("test-connection", WORK_CONFIG, ("f2", "ctrl+t")),
     Scene("keys", WORK_CONFIG, ("f1",)),
+    Scene("compose-80x24", WORK_CONFIG, filled=True, size=SMALL),
+    Scene("preview-80x24", WORK_CONFIG, ("ctrl+s",), filled=True, size=SMALL),
+    Scene("settings-80x24", WORK_CONFIG, ("f2",), size=SMALL),
+    Scene("compose-60x20", WORK_CONFIG, filled=True, size=SMALLER),
+    Scene("preview-60x20", WORK_CONFIG, ("ctrl+s",), filled=True, size=SMALLER),
+    Scene("settings-60x20", WORK_CONFIG, ("f2",), size=SMALLER),
 )
-SIZE = (100, 34)
 
 RunBefore = Callable[[Pilot], Awaitable[None]]

@@ -14,7 +14,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "screenshots"))
 
-from scenes import SCENES, SIZE, freeze_message_clock  # noqa: E402
+from scenes import SCENES, freeze_message_clock  # noqa: E402
 
 
 @pytest.fixture
@@ -32,4 +32,4 @@ def test_screen_snapshot(scene, snap_compare, make_app, home, frozen_clock):
     async def run_before(pilot) -> None:
         await scene.run(pilot, home)
 
-    assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
+    assert snap_compare(app, terminal_size=scene.size, run_before=run_before)
