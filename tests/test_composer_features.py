@@ -266,3 +266,18 @@ async def test_the_transcript_panel_shows_the_last_smtp_conversation(home, smtp_
         assert "c: rcpt to:<a@example.com>" in text
         assert "s: 250 ok: queued" in text
         assert "send via test" in str(app.screen.query_one(".modal-title").render())
+
+
+async def test_ctrl_l_after_test_connection_shows_that_conversation(home, smtp_server):
+    server = smtp_server()
+    app = app_on(home, profile_toml(server))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f2")
+        await wait_for(pilot, lambda: app.screen.id == "settings")
+        await pilot.press("ctrl+t")
+        await wait_for(pilot, lambda: "QUIT" in str(app.screen.query_one("#check-result").content))
+        await pilot.press("ctrl+l")
+        await wait_for(pilot, lambda: isinstance(app.screen, TranscriptScreen))
+        text = str(app.screen.query_one("#transcript-text", Static).render()).lower()
+        assert "c: ehlo" in text and "s: 221" in text
+        assert "test connection: test" in str(app.screen.query_one(".modal-title").render()).lower()

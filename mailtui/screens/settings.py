@@ -409,7 +409,9 @@ class SettingsScreen(Screen):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="check", description="check")
     def _run_check(self, profile: Profile) -> CheckReport:
-        return check(profile, resolve_password(profile))
+        log = getattr(self.app, "transcripts", None)  # ctrl+l shows the conversation
+        transcript = log.start(f"Test connection: {profile.name}") if log is not None else None
+        return check(profile, resolve_password(profile), transcript=transcript)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.worker.group != "check" or not event.worker.is_finished:
