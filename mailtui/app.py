@@ -264,12 +264,12 @@ def _preferences(config_path: Path) -> tuple[Preferences, list[str]]:
 def known_binding_ids() -> set[str]:
     """Every binding id a keymap may name (f1 and the palette show them)."""
     from mailtui.app_preferences import binding_ids
-    from mailtui.screens import file_picker, keys, modals, preview, settings, transcript
+    from mailtui.screens import drafts, file_picker, keys, modals, preview, settings, transcript
     from mailtui.widgets.attachment_list import AttachmentList
 
     classes: list[type] = [MailtuiApp, ComposeScreen, preview.PreviewScreen, AttachmentList]
     classes += [settings.SettingsScreen, keys.KeysScreen, transcript.TranscriptScreen]
-    classes += [file_picker.FilePicker, file_picker.FileTree]
+    classes += [file_picker.FilePicker, file_picker.FileTree, drafts.DraftsModal]
     classes += [c for c in vars(modals).values() if isinstance(c, type)]
     return binding_ids(classes)
 

@@ -281,3 +281,15 @@ async def test_ctrl_l_after_test_connection_shows_that_conversation(home, smtp_s
         text = str(app.screen.query_one("#transcript-text", Static).render()).lower()
         assert "c: ehlo" in text and "s: 221" in text
         assert "test connection: test" in str(app.screen.query_one(".modal-title").render()).lower()
+
+
+def test_the_keymap_ids_in_the_docs_are_real():
+    from mailtui.app import known_binding_ids
+
+    doc = (Path(__file__).resolve().parent.parent / "docs" / "composer.md").read_text()
+    table = doc[doc.index("| id | default | what |") :].split("\n\n")[0]
+    ids = {
+        name.strip() for line in table.splitlines()[2:] for name in line.split("|")[1].split(",")
+    }
+    assert ids <= known_binding_ids()
+    assert {"preview", "markdown", "transcript", "send"} <= ids
