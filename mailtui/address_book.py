@@ -20,9 +20,6 @@ import signal
 import subprocess
 import time
 from collections.abc import Iterable
-from email import policy
-from email.parser import BytesHeaderParser
-from email.utils import getaddresses
 from pathlib import Path
 from typing import NamedTuple
 
@@ -104,6 +101,12 @@ def newest_files(maildir: Path, limit: int) -> list[Path]:
 def sent_candidates(maildir: Path, limit: int = NEWEST_SENT_FILES) -> list[Candidate]:
     """Everyone in To, Cc and Bcc of the newest sent copies: most used first, then most
     recent. The name shown is the most recent one used with the address."""
+    # Loaded here, not at the composer's start: the first completion pays for it, off the
+    # UI thread.
+    from email import policy
+    from email.parser import BytesHeaderParser
+    from email.utils import getaddresses
+
     parser = BytesHeaderParser(policy=policy.compat32)
     uses: dict[str, int] = {}
     last_seen: dict[str, float] = {}

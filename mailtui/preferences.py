@@ -24,7 +24,6 @@ else:  # pragma: no cover - exercised on 3.10 only
     import tomli as tomllib
 
 from mailtui.errors import ConfigError
-from mailtui.presend_checks import DEFAULT_ATTACHMENT_WORDS
 
 TOP_LEVEL_KEYS = ("theme", "keymap", "address_book_command", "attachment_words")
 
@@ -33,7 +32,7 @@ class Preferences(NamedTuple):
     theme: str = ""
     keymap: dict[str, str] = {}  # noqa: RUF012 - NamedTuple defaults are never mutated here
     address_book_command: str = ""
-    attachment_words: tuple[str, ...] = DEFAULT_ATTACHMENT_WORDS
+    attachment_words: tuple[str, ...] | None = None  # None: presend_checks' own list
 
 
 def parse_preferences(data: dict[str, Any], path: Path | None) -> Preferences:

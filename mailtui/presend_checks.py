@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from email.utils import getaddresses
 from typing import Any, NamedTuple
 
 from mailtui.draft import Draft
@@ -25,11 +24,13 @@ class PresendWarning(NamedTuple):
 def presend_warnings(
     draft: Draft,
     profile: Any,
-    attachment_words: Iterable[str] = DEFAULT_ATTACHMENT_WORDS,
+    attachment_words: Iterable[str] | None = None,
 ) -> list[PresendWarning]:
-    """Every warning for this draft sent with this profile, in the order they are shown."""
+    """Every warning for this draft sent with this profile, in the order they are shown.
+    `attachment_words` None means DEFAULT_ATTACHMENT_WORDS; an empty list turns it off."""
     warnings = []
-    mention = attachment_mentioned(draft.body, attachment_words)
+    words = DEFAULT_ATTACHMENT_WORDS if attachment_words is None else attachment_words
+    mention = attachment_mentioned(draft.body, words)
     if mention is not None and not draft.attachments:
         word, line = mention
         warnings.append(
@@ -80,6 +81,8 @@ def attachment_mentioned(body: str, words: Iterable[str]) -> tuple[str, int] | N
 
 def owned_addresses(profile: Any) -> set[str]:
     """The addresses a profile may send from: from_addr and its identities, if any."""
+    from email.utils import getaddresses  # the email package loads with the preview
+
     values: list[str] = [getattr(profile, "from_addr", "") or ""]
     for identity in getattr(profile, "identities", ()) or ():
         if isinstance(identity, str):
@@ -101,6 +104,8 @@ def foreign_sender(from_addr: str, profile: Any) -> str:
     owned = owned_addresses(profile)
     if not owned:
         return ""
+    from email.utils import getaddresses
+
     for _, addr in getaddresses([from_addr]):
         if addr and addr.lower() not in owned:
             return addr

@@ -293,3 +293,19 @@ def test_the_keymap_ids_in_the_docs_are_real():
     }
     assert ids <= known_binding_ids()
     assert {"preview", "markdown", "transcript", "send"} <= ids
+
+
+async def test_a_markdown_profile_starts_with_markdown_on_and_ctrl_r_turns_it_off(home: Path):
+    app = app_on(home, SIGNED, profile="home")
+    async with app.run_test(size=SIZE) as pilot:
+        assert "Markdown" in str(app.composer.query_one("#profile-bar", Static).render())
+        app.composer.fill(Draft(to=("a@example.com",), subject="S", body="**b**"))
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: getattr(app.screen, "prepared", None) is not None)
+        assert "<strong>b</strong>" in app.screen.prepared.built.html
+        await pilot.press("escape")
+        await pilot.press("ctrl+r")
+        assert "Markdown" not in str(app.composer.query_one("#profile-bar", Static).render())
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: getattr(app.screen, "prepared", None) is not None)
+        assert app.screen.prepared.built.html == ""

@@ -9,7 +9,6 @@ import pytest
 from mailtui.config import load_config
 from mailtui.errors import ConfigError
 from mailtui.preferences import Preferences, load_preferences, save_theme
-from mailtui.presend_checks import DEFAULT_ATTACHMENT_WORDS
 
 CONFIG = """\
 # my mail
@@ -41,7 +40,7 @@ def test_the_keys_are_read_and_the_profiles_loader_does_not_warn_about_them(tmp_
 def test_defaults_without_a_file(tmp_path: Path):
     prefs = load_preferences(tmp_path / "none.toml")
     assert prefs.theme == "" and prefs.keymap == {}
-    assert prefs.attachment_words == DEFAULT_ATTACHMENT_WORDS
+    assert prefs.attachment_words is None  # presend_checks' own list
 
 
 @pytest.mark.parametrize(

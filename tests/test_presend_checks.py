@@ -48,6 +48,7 @@ def test_attachment_words_are_configurable():
     assert checks(draft) == []
     assert checks(draft, attachment_words=["anbei"]) == ["attachment"]
     assert checks(Draft(subject="s", body="attached"), attachment_words=[]) == []
+    assert checks(Draft(subject="s", body="attached"), attachment_words=None) == ["attachment"]
 
 
 def test_an_empty_subject_is_warned_unless_the_profile_gives_one():

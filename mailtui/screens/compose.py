@@ -89,7 +89,6 @@ class ComposeScreen(ComposeParts, Screen):
             self.host.store, lambda reason: self.post_message(DraftNotSaved(reason))
         )
         host = self.host
-        self.markdown = bool(getattr(host.profile, "markdown", False))
         if host.initial_draft is not None:
             self.fill(self._signed(host.initial_draft))  # a reply, forward, mailto: signed
             self._keeper.save(self.current_draft(), host.profile.name)

@@ -24,7 +24,7 @@ class ComposeParts:
     host: Host
     # A new message as first shown (its signature only): no draft worth keeping yet.
     _blank: Draft = Draft()
-    markdown: bool = False  # send an HTML alternative rendered from the body
+    _markdown_choice: bool | None = None  # ctrl+r's; None: the profile's `markdown`
     _generated_html = ""  # the HTML last rendered from the body: never kept in a draft
     _hidden: Draft  # ComposeScreen's fields without widgets (Reply-To, HTML, headers)
     _address_book: AddressBook | None = None
@@ -36,6 +36,13 @@ class ComposeParts:
         def fill(self, draft: Draft) -> None: ...
         def current_draft(self) -> Draft: ...
         def show_profile(self) -> None: ...
+
+    @property
+    def markdown(self) -> bool:
+        """Send an HTML alternative rendered from the body: ctrl+r, else the profile's say."""
+        if self._markdown_choice is not None:
+            return self._markdown_choice
+        return bool(getattr(self.host.profile, "markdown", False))
 
     # -- a new message: signature, and no draft until something is written ------------------
 
@@ -58,6 +65,7 @@ class ComposeParts:
     def new_message(self) -> None:
         """An empty message, signed; the cursor goes to To."""
         self._blank = self._signed(Draft())
+        self._markdown_choice = None
         self.fill(self._blank)
         self.query_one("#to").focus()
 
@@ -75,7 +83,7 @@ class ComposeParts:
             body.text = swapped
             if was_blank:
                 self._blank = self.current_draft()
-        self.markdown = bool(getattr(self.host.profile, "markdown", False))
+        self._markdown_choice = None  # the new profile's setting
         self.show_profile()
 
     def _with_markdown(self, draft: Draft) -> Draft:
@@ -94,7 +102,7 @@ class ComposeParts:
         return draft
 
     def action_markdown(self) -> None:
-        self.markdown = not self.markdown
+        self._markdown_choice = not self.markdown
         self.show_profile()
         state = "on: the body is also sent as HTML" if self.markdown else "off: plain text only"
         self.notify(f"Markdown {state}.", timeout=4)

@@ -7,8 +7,6 @@ from textual.suggester import Suggester
 from textual.validation import ValidationResult, Validator
 from textual.widgets import Input
 
-from mailtui.address_check import address_problems
-
 
 class AddressValidator(Validator):
     def __init__(self, label: str) -> None:
@@ -20,6 +18,8 @@ class AddressValidator(Validator):
         text = value.strip().rstrip(",")
         if not text:
             return self.success()
+        from mailtui.address_check import address_problems  # with the first address typed
+
         problems = address_problems(text, self.label)
         if not problems:
             return self.success()

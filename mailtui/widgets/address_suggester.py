@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from textual.suggester import Suggester
 
-from mailtui.address_book import AddressBook, AddressBookError, Candidate
-from mailtui.address_check import last_address
+if TYPE_CHECKING:  # loaded with the first lookup, not with the composer
+    from mailtui.address_book import AddressBook, Candidate
 
 MIN_QUERY = 2  # one letter matches half the address book: wait for a second
 
@@ -47,11 +48,15 @@ class AddressSuggester(Suggester):
         self.completions: dict[str, str] = {}
 
     async def get_suggestion(self, value: str) -> str | None:
+        from mailtui.address_check import last_address
+
         _, typed = last_address(value)
         book = self._book()
         if book is None or len(typed.strip()) < MIN_QUERY or ">" in typed:
             return None
         self._latest = value
+        from mailtui.address_book import AddressBookError
+
         # One lookup at a time; a lookup for text the person has typed past is skipped.
         async with self._lock:
             if self._latest != value:
