@@ -84,7 +84,10 @@ def owned_addresses(profile: Any) -> set[str]:
     from email.utils import getaddresses  # the email package loads with the preview
 
     values: list[str] = [getattr(profile, "from_addr", "") or ""]
-    for identity in getattr(profile, "identities", ()) or ():
+    identities = getattr(profile, "identities", ()) or ()
+    if isinstance(identities, dict):  # a table of named identities: the values count
+        identities = list(identities.values())
+    for identity in identities:
         if isinstance(identity, str):
             values.append(identity)
         elif isinstance(identity, dict):

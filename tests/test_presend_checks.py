@@ -89,3 +89,9 @@ def test_identities_count_as_owned_when_the_profile_has_them():
 def test_warnings_come_in_a_stable_order_all_at_once():
     draft = Draft(from_addr="eve@example.org", body="see attached")
     assert checks(draft) == ["attachment", "subject", "from"]
+
+
+def test_identities_given_as_a_table_of_named_identities_count_too():
+    profile = WithIdentities("work", "john@example.com", {"sales": {"from_addr": "s@example.com"}})
+    assert checks(Draft(subject="s", from_addr="s@example.com"), profile) == []
+    assert checks(Draft(subject="s", from_addr="x@example.com"), profile) == ["from"]
