@@ -7,7 +7,6 @@ once, by one serializer, so the preview shows exactly what the server will recei
 
 from __future__ import annotations
 
-import mimetypes
 import re
 from datetime import datetime, timezone
 from email import policy
@@ -285,6 +284,8 @@ def read_attachment(path_text: str) -> Attachment:
             hint="Check its permissions.",
         ) from None
     _refuse_control_characters(path.name, "the attachment's file name")
+    import mimetypes  # here: most messages have no attachment, and it reads system files
+
     content_type, encoding = mimetypes.guess_type(path.name)
     if content_type is None or encoding is not None:
         content_type = "application/octet-stream"  # a .tar.gz is sent as the bytes it is
@@ -296,6 +297,8 @@ def _normalize_newlines(text: str) -> str:
 
 
 def _idna(domain: str) -> str:
+    if domain.isascii():
+        return domain  # the idna codec loads stringprep: a few ms for nothing
     try:
         return domain.encode("idna").decode("ascii")
     except UnicodeError:

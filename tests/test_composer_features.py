@@ -115,7 +115,7 @@ async def test_markdown_sends_a_multipart_alternative_with_the_html_shown(home: 
         assert {"ul", "li", "strong"} <= set(parser.tags)
         assert b"multipart/alternative" in prepared.data
         await pilot.press("4")
-        shown = str(app.screen.query_one("#html-text", Static).render())
+        shown = app.screen.query_one("#html-text").text
         assert "<strong>two</strong>" in shown
         await pilot.press("y")
         await wait_for(pilot, lambda: bool(maildir_files(home, "sent")))
