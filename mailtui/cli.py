@@ -9,13 +9,13 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable, Sequence
-from pathlib import Path
 from typing import NoReturn
 
 from mailtui import __version__, locations
 from mailtui.config import Config, Profile, load_config
 from mailtui.draft import Draft
-from mailtui.errors import EX_OK, InputFileError, MailError, MessageError, UsageError
+from mailtui.errors import EX_OK, MailError, MessageError, UsageError
+from mailtui.input_files import DEFAULT_MAX_MESSAGE_SIZE, read_input_file
 
 PROG = "mailtui"
 
@@ -146,17 +146,9 @@ def _body(args: argparse.Namespace) -> str:
     return ""
 
 
-def _read_text(path_text: str, what: str) -> str:
-    try:
-        raw = sys.stdin.buffer.read() if path_text == "-" else Path(path_text).read_bytes()
-    except FileNotFoundError:
-        raise InputFileError(
-            f"The {what} {path_text} does not exist.", hint="Check the path."
-        ) from None
-    except OSError as exc:
-        raise InputFileError(
-            f"The {what} {path_text} cannot be read: {exc.strerror}.", hint="Check its permissions."
-        ) from None
+def _read_text(path_text: str, what: str, limit: int = DEFAULT_MAX_MESSAGE_SIZE) -> str:
+    """A regular file (or standard input for "-"), read to at most `limit` bytes, as UTF-8."""
+    raw = read_input_file(path_text, what, limit)
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError as exc:
