@@ -1,8 +1,10 @@
-"""Every form a password can take on an SMTP connection, and text scrubbed of all of them.
+"""Server text made safe to show: scrubbed of every form of the password, and of control
+characters.
 
 A server may echo what it was sent (a 535 quoting the AUTH line, a debug banner): any server
 text shown to a person, in an error, the --debug transcript or `check`, passes through
-Scrubber.scrub first.
+Scrubber.scrub first. A server may also send terminal escape sequences (a reply that retitles
+the window or rewrites what the terminal shows): printable() turns them into visible text.
 """
 
 from __future__ import annotations
@@ -12,6 +14,13 @@ import base64
 from mailtui.errors import MailError, RecipientsRefused
 
 REDACTED = "[redacted]"
+# C0 and C1 controls and DEL, but tab and the line feed that joins a reply's lines.
+_CONTROLS = {c: f"\\x{c:02x}" for c in (*range(32), *range(127, 160)) if chr(c) not in "\t\n"}
+
+
+def printable(text: str) -> str:
+    """Server text with every control character shown as its escape (ESC -> \\x1b)."""
+    return text.translate(_CONTROLS)
 
 
 def secret_forms(username: str, password: str) -> tuple[str, ...]:

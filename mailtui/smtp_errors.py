@@ -25,6 +25,7 @@ from mailtui.errors import (
     exit_code_for_refusals,
     exit_code_for_reply,
 )
+from mailtui.redact import printable
 from mailtui.smtp_wire import ReplyTooLong
 
 STAGE_CONNECT = "connect"
@@ -59,7 +60,9 @@ def hint_for_reply(stage: str, code: int) -> str:
 
 
 def decode(value: bytes | str) -> str:
-    return value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
+    """A server's words as text a terminal can show without obeying them."""
+    text = value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
+    return printable(text)
 
 
 @contextmanager

@@ -19,7 +19,7 @@ import ssl
 import time
 from collections.abc import Callable
 
-from mailtui.redact import REDACTED, Scrubber
+from mailtui.redact import REDACTED, Scrubber, printable
 
 MAX_REPLY_LINE = 8192  # octets with CRLF; RFC 5321 allows 512, smtplib reads up to 8192
 MAX_REPLY_LINES = 200  # an EHLO reply has a dozen
@@ -49,7 +49,7 @@ class Transcript:
             self._scrubber = Scrubber(username, password)
 
     def record(self, line: str) -> None:
-        self._sink(self._scrubber.scrub(line))
+        self._sink(printable(self._scrubber.scrub(line)))
 
 
 class BoundedSMTP(smtplib.SMTP):

@@ -27,7 +27,7 @@ from mailtui.errors import (
     TlsError,
     exit_code_for_reply,
 )
-from mailtui.redact import Scrubber
+from mailtui.redact import Scrubber, printable
 from mailtui.smtp_errors import (
     STAGE_AUTH,
     STAGE_CONNECT,
@@ -317,7 +317,7 @@ def check(
     scrubber = Scrubber(profile.username, password)
 
     def passed(stage: str, detail: str) -> None:
-        stages.append(StageReport(stage, True, scrubber.scrub(detail)))
+        stages.append(StageReport(stage, True, printable(scrubber.scrub(detail))))
 
     session = _Session(profile, password, transcript, on_stage, passed)
     try:

@@ -274,3 +274,28 @@ def test_max_message_size_refuses_before_connecting(smtp_server, write_config, r
     assert "max_message_size" in result.err
     assert server.commands == [] and server.messages == []
     assert len(maildir_files(home, "drafts")) == 1
+
+
+def test_terminal_escapes_from_the_server_are_shown_not_obeyed(raw_server, write_config, run):
+    evil = b"\x1b]0;owned\x07\x1b[2J\x1b[31m"
+
+    def script(conn: socket.socket) -> None:
+        conn.settimeout(10)
+        conn.sendall(b"220 " + evil + b" hostile.test\r\n")
+        reader = conn.makefile("rb")
+        while line := reader.readline():
+            if line[:4].upper() == b"EHLO":
+                conn.sendall(b"250-hostile.test " + evil + b"\r\n250 SIZE 1000" + evil + b"\r\n")
+            elif line[:4].upper() == b"MAIL":
+                conn.sendall(b"553 5.7.1 " + evil + b" not you\r\n")
+            else:
+                conn.sendall(b"250 ok\r\n")
+
+    raw = raw_server(script)
+    write_config(profile_toml(None, port=raw.port, timeout=TIMEOUT))
+    sent = run(*SEND, "--debug")
+    checked = run("check", "--debug")
+    assert sent.code == 69 and checked.code == 0, sent.err + checked.out
+    shown = sent.out + sent.err + checked.out + checked.err
+    assert "not you" in shown and "\\x1b]0;owned\\x07" in shown
+    assert "\x1b" not in shown and "\x07" not in shown
