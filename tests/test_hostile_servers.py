@@ -3,6 +3,7 @@ its memory stays bounded, it exits with the right code and keeps the draft."""
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import socket
 import time
@@ -299,3 +300,36 @@ def test_terminal_escapes_from_the_server_are_shown_not_obeyed(raw_server, write
     shown = sent.out + sent.err + checked.out + checked.err
     assert "not you" in shown and "\\x1b]0;owned\\x07" in shown
     assert "\x1b" not in shown and "\x07" not in shown
+
+
+def test_a_tls_handshake_trickled_at_1_byte_per_second_ends_bounded(
+    smtp_server, raw_server, write_config, run, certs, home
+):
+    """A real SMTPS server behind a relay that passes its bytes on one a second: each read
+    of the handshake would succeed within the timeout; the handshake as a whole may not."""
+    import threading
+
+    upstream = smtp_server("smtps")
+
+    def relay(conn: socket.socket) -> None:
+        with socket.create_connection(("127.0.0.1", upstream.port), timeout=10) as server:
+
+            def forward() -> None:
+                with contextlib.suppress(OSError):
+                    while data := conn.recv(4096):
+                        server.sendall(data)
+
+            threading.Thread(target=forward, daemon=True).start()
+            server.settimeout(10)
+            while data := server.recv(4096):
+                trickle(conn, data)
+
+    raw = raw_server(relay)
+    write_config(
+        profile_toml(None, port=raw.port, ssl=True, ca_file=str(certs.ca_file), timeout=TIMEOUT)
+    )
+    result, elapsed, _ = bounded_run(run, *SEND)
+    assert result.code == 75, result.err
+    assert "during TLS" in result.err
+    assert elapsed < 2 * TIMEOUT + 1, elapsed
+    assert upstream.messages == [] and len(maildir_files(home, "drafts")) == 1
