@@ -93,9 +93,9 @@ def main() -> None:
         for _ in range(args.runs):
             rows["mailtui"].append(measured(ours, env))
             rows["baseline"].append(measured(baseline, env))
-    what = (
-        f"{args.attachment_mib} MiB attachment" if args.attachment_mib else f"{args.body_mb} MB body"
-    )
+    what = f"{args.attachment_mib} MiB attachment"
+    if not args.attachment_mib:
+        what = f"{args.body_mb} MB body"
     lines = [("message", what), ("runs each", f"{args.runs} (alternated)")]
     for index, name in enumerate(("wall", "CPU", "peak RSS")):
         unit = "MiB" if index == 2 else "s"

@@ -16,14 +16,8 @@ from typing import NoReturn
 from mailtui import __version__, locations
 from mailtui.config import Config, Profile, load_config
 from mailtui.draft import Draft
-from mailtui.errors import (
-    EX_OK,
-    ConfigError,
-    InputFileError,
-    MailError,
-    MessageError,
-    UsageError,
-)
+from mailtui.errors import EX_OK, ConfigError, MailError, MessageError, UsageError
+from mailtui.input_files import DEFAULT_MAX_MESSAGE_SIZE, read_input_file
 
 PROG = "mailtui"
 
@@ -232,7 +226,7 @@ def _report(exc: MailError) -> None:
         _say(exc.draft_error)
 
 
-def _draft_from_args(args: argparse.Namespace) -> Draft:
+def _draft_from_args(args: argparse.Namespace, limit: int = DEFAULT_MAX_MESSAGE_SIZE) -> Draft:
     headers = []
     for text in args.header:
         name, colon, value = text.partition(":")
@@ -248,35 +242,27 @@ def _draft_from_args(args: argparse.Namespace) -> Draft:
         bcc=tuple(args.bcc),
         reply_to=args.reply_to,
         subject=args.subject or "",
-        body=_body(args),
-        html=_read_text(args.html_file, "HTML file") if args.html_file else "",
+        body=_body(args, limit),
+        html=_read_text(args.html_file, "HTML file", limit) if args.html_file else "",
         attachments=tuple(args.attach),
         headers=tuple(headers),
     )
 
 
-def _body(args: argparse.Namespace) -> str:
+def _body(args: argparse.Namespace, limit: int) -> str:
     if args.body is not None:
         return args.body
     if args.body_file is not None:
-        return _read_text(args.body_file, "body file")
+        return _read_text(args.body_file, "body file", limit)
     if not sys.stdin.isatty():
         # As mail(1): `echo text | mailtui send --to …` sends that text.
-        return _read_text("-", "body on standard input")
+        return _read_text("-", "body on standard input", limit)
     return ""
 
 
-def _read_text(path_text: str, what: str) -> str:
-    try:
-        raw = sys.stdin.buffer.read() if path_text == "-" else Path(path_text).read_bytes()
-    except FileNotFoundError:
-        raise InputFileError(
-            f"The {what} {path_text} does not exist.", hint="Check the path."
-        ) from None
-    except OSError as exc:
-        raise InputFileError(
-            f"The {what} {path_text} cannot be read: {exc.strerror}.", hint="Check its permissions."
-        ) from None
+def _read_text(path_text: str, what: str, limit: int = DEFAULT_MAX_MESSAGE_SIZE) -> str:
+    """A regular file (or standard input for "-"), read to at most `limit` bytes, as UTF-8."""
+    raw = read_input_file(path_text, what, limit)
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -313,7 +299,9 @@ def _send(args: argparse.Namespace, config: Config) -> int:
     from mailtui.store import Store
 
     profile = config.profile(args.profile)
-    prepared = prepare(_draft_from_args(args), profile)  # a MessageError: nothing attempted
+    prepared = prepare(
+        _draft_from_args(args, profile.max_message_size), profile
+    )  # a MessageError: nothing attempted
     store = Store(locations.data_dir())
     done = send_or_keep(
         prepared,
@@ -345,7 +333,8 @@ def _preview(args: argparse.Namespace, config: Config) -> int:
     from mailtui.lifecycle import prepare
     from mailtui.render import render_dummy, render_envelope, render_source
 
-    prepared = prepare(_draft_from_args(args), config.profile(args.profile))
+    profile = config.profile(args.profile)
+    prepared = prepare(_draft_from_args(args, profile.max_message_size), profile)
     if args.source:
         sys.stdout.buffer.write(render_source(prepared))
         sys.stdout.flush()
