@@ -163,6 +163,7 @@ WRONG_TYPES = {
     "ca_file": "0",
     "tls_fingerprint": "1",
     "allow_plaintext_auth": '"perhaps"',
+    "max_message_size": '"50M"',
 }
 
 
