@@ -334,3 +334,20 @@ def test_a_table_kind_key_is_left_to_its_owner():
     with pytest.raises(ConfigError) as caught:
         coerce(oauth2, "x", "here")
     assert caught.value.key == "oauth2" and "[profiles.NAME.oauth2]" in caught.value.hint
+
+
+def test_rename_keeps_the_table_in_place_and_quotes_odd_names(tmp_path, monkeypatch):
+    path = tmp_path / "config.toml"
+    path.write_text(COMMENTED)
+    document = ConfigDocument(path)
+    document.rename_profile("work", "ops[/]")
+    assert document.text() == COMMENTED.replace(
+        '"work"   # the one', '"ops[/]"   # the one'
+    ).replace("[profiles.work]", '[profiles."ops[/]"]')
+    # Without tomlkit's internals the table is rebuilt: the names and values still hold.
+    monkeypatch.setattr(ConfigDocument, "_rename_in_place", staticmethod(lambda *args: None))
+    document.rename_profile("home", "house")
+    document.save()
+    config = load_config(path)
+    assert list(config.profiles) == ["ops[/]", "house"]
+    assert config.default_profile == "ops[/]" and config.profile("house").handler == "dummy"

@@ -162,7 +162,7 @@ async def test_rename_duplicate_delete_and_make_default(make_app, home):
         await pilot.press("enter")  # accept the suggested name
         await wait_for(pilot, lambda: settings.current == "office-copy")
         await pilot.click("#make-default")
-        settings.query_one("#profile-list").highlighted = list(settings.values).index("home")
+        settings.query_one("#profile-list").highlighted = settings.form.names.index("home")
         await wait_for(pilot, lambda: settings.current == "home")
         await pilot.click("#delete")
         await pilot.press("ctrl+s")
