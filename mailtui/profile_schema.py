@@ -124,7 +124,7 @@ PROFILE_SCHEMA: tuple[Field, ...] = (
     Field("subject", str, "", "subject", "default subject"),
     Field("subject_prefix", str, "", "subject_prefix",
           '"[work] Subject"; alone when the subject is empty', example="[work]"),
-    Field("max_message_size", int, 52428800, "max message size (bytes)",
+    Field("max_message_size", int, 52428800, "max size (bytes)",
           "mailtui: largest message mailtui will build or send; 0 = no limit but the "
           "server's SIZE", "int", example="52428800", check=_not_negative_size),
 )
