@@ -402,3 +402,19 @@ async def test_user_text_in_settings_is_never_read_as_markup(make_app, home):
         await pilot.press("ctrl+s")
         await wait_for(pilot, lambda: not settings.dirty)
     assert load_config(home / "config.toml").profile("ops[/]").port == 2525
+
+
+async def test_test_connection_uses_the_unsaved_form(smtp_server, make_app, home):
+    server = smtp_server()
+    app = make_app(profile_toml(None, port=free_port()))  # a closed port in the file
+    async with app.run_test(size=(80, 24)) as pilot:
+        settings = await open_settings(pilot)
+        await retype(pilot, "port", str(server.port))
+        await pilot.click("#test")
+        result = settings.query_one("#check-result")
+        await wait_for(pilot, lambda: "QUIT" in str(result.content))
+        text = shown_text(result)
+        assert "✔ ok     connect " in text and "FAILED" not in text
+        assert settings.dirty  # testing saves nothing
+    assert f"port = {server.port}" not in (home / "config.toml").read_text()
+    assert server.messages == []
