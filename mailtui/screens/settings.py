@@ -7,7 +7,8 @@ person's comments, order, spelling and unknown keys stay.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from pathlib import Path
+from typing import TYPE_CHECKING, Protocol, cast
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -18,7 +19,7 @@ from textual.screen import Screen
 from textual.widgets import Button, Footer, Static
 from textual.worker import Worker, WorkerState
 
-from mailtui.config import Profile
+from mailtui.config import Config, Profile
 from mailtui.config_writer import ConfigDocument
 from mailtui.credentials import resolve_password
 from mailtui.errors import ConfigError, MailError
@@ -34,7 +35,17 @@ from mailtui.widgets.stage_list import StageList
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from mailtui.app import MailtuiApp
+
+class SettingsHost(Protocol):
+    """What settings need of the app: no import of mailtui.app, so no app <-> screens circle."""
+
+    config: Config
+    config_path: Path
+    profile: Profile
+
+    def reload_config(self) -> None: ...
+
+    def switch_profile(self, name: str) -> None: ...
 
 
 class SettingsScreen(Screen):
@@ -53,12 +64,14 @@ class SettingsScreen(Screen):
         Binding("escape", "close", "Back", id="close_settings"),
     ]
 
-    app: MailtuiApp
-
     def __init__(self) -> None:
         super().__init__(id="settings")
         self.model: SettingsForm | None = None
         self.current = ""  # the profile in the form
+
+    @property
+    def host(self) -> SettingsHost:
+        return cast(SettingsHost, self.app)
 
     @property
     def form(self) -> SettingsForm:
@@ -78,16 +91,16 @@ class SettingsScreen(Screen):
 
     def on_mount(self) -> None:
         try:
-            self.model = SettingsForm(ConfigDocument(self.app.config_path), self.app.config)
+            self.model = SettingsForm(ConfigDocument(self.host.config_path), self.host.config)
         except ConfigError as exc:
             self.notify(escape(str(exc)), severity="error", timeout=15)
             self.app.pop_screen()
             return
         self.query_one("#settings-bar", Static).update(
-            f" Settings · {display_path(self.app.config_path)}   (ctrl+s save, escape back)"
+            f" Settings · {display_path(self.host.config_path)}   (ctrl+s save, escape back)"
         )
         names = self.form.names
-        active = self.app.profile.name
+        active = self.host.profile.name
         self._show_list(active if active in names else names[0])
 
     # -- the list ----------------------------------------------------------------------------
@@ -247,17 +260,17 @@ class SettingsScreen(Screen):
             self._show_list(name)
             self.notify(f"Not saved: {escape(error.message)}", severity="error")
             return False
-        active = self.app.profile.name
+        active = self.host.profile.name
         try:
             renames = self.form.save()
-            self.app.reload_config()
+            self.host.reload_config()
         except (OSError, MailError) as exc:
             self.notify(f"Not saved: {escape(str(exc))}", severity="error")
             return False
-        if active in renames and renames[active] in self.app.config.profiles:
-            self.app.switch_profile(renames[active])  # the same profile, by its new name
+        if active in renames and renames[active] in self.host.config.profiles:
+            self.host.switch_profile(renames[active])  # the same profile, by its new name
         self._show_list(self.current)
-        self.notify(f"Saved {escape(display_path(self.app.config_path))}.", title="Settings")
+        self.notify(f"Saved {escape(display_path(self.host.config_path))}.", title="Settings")
         return True
 
     def action_close(self) -> None:
