@@ -70,8 +70,11 @@ def shown_value(field: Field, table: dict[str, Any]) -> Shown:
         return ""
     if field.kind == "list" and isinstance(raw, list):
         return ", ".join(str(item) for item in raw)
-    if isinstance(raw, (str, bool)):
-        return raw if isinstance(raw, str) else toml_literal(raw)
+    if isinstance(raw, str):
+        # A number as text shows without spaces: the field refuses typing beside a space.
+        return raw.strip() if field.kind in ("int", "number") else raw
+    if isinstance(raw, bool):
+        return toml_literal(raw)
     return repr(raw) if isinstance(raw, float) else str(raw)
 
 

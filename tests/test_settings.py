@@ -242,12 +242,14 @@ async def test_a_profile_with_lists_and_comma_strings_saves_keeping_the_file_tex
 
 
 async def test_browsing_profiles_with_and_without_port_never_marks_dirty(make_app, home):
-    app = make_app(ORDINARY + "\n[profiles.bare]\n")
+    # Cement's habits too: numbers and booleans as text, spaces around them.
+    texty = '\n[profiles.texty]\nport = "465"\ntimeout = " 60 "\nssl = "yes"\n'
+    app = make_app(ORDINARY + "\n[profiles.bare]\n" + texty)
     async with app.run_test(size=SIZE) as pilot:
         settings = await open_settings(pilot)
         listing = settings.query_one("#profile-list")
         listing.focus()
-        for key in ("down", "down", "up", "up", "down", "down", "up", "up", "up"):
+        for key in ("down", "down", "down", "up", "up", "up", "down", "down", "down", "up", "up"):
             await pilot.press(key)
             await pilot.pause()
             assert not settings.dirty, key
@@ -257,11 +259,14 @@ async def test_browsing_profiles_with_and_without_port_never_marks_dirty(make_ap
         await choose(pilot, settings, "bare")
         assert settings.query_one("#f-port", Input).value == ""
         assert settings.query_one("#f-timeout", Input).value == ""
+        await choose(pilot, settings, "texty")
+        assert settings.query_one("#f-timeout", Input).value == "60"
+        assert settings.query_one("#f-ssl", Switch).value is True
         assert not settings.dirty
         await pilot.press("escape")  # nothing changed: it just closes, saying nothing
         await wait_for(pilot, lambda: app.screen.id == "compose")
         assert not [n for n in app._notifications if "discard" in n.message.lower()]
-    assert (home / "config.toml").read_text() == ORDINARY + "\n[profiles.bare]\n"
+    assert (home / "config.toml").read_text() == ORDINARY + "\n[profiles.bare]\n" + texty
 
 
 @pytest.mark.parametrize("typed", ["1e", "-", "1."])
