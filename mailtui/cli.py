@@ -83,7 +83,8 @@ EXIT_CODES = (
 )
 
 
-_RAW = argparse.RawDescriptionHelpFormatter  # the epilog's table keeps its lines
+class _RawFormatter(argparse.RawDescriptionHelpFormatter, _Formatter):
+    """The epilog's table keeps its lines; the width still comes without shutil."""
 
 
 def _epilog() -> str:
@@ -134,7 +135,9 @@ def _message_options(parser: argparse.ArgumentParser) -> None:
 
 def build_parser() -> argparse.ArgumentParser:
     description = "A terminal mail composer with a verified SMTP engine. No COMMAND: the composer."
-    parser = _Parser(prog=PROG, description=description, epilog=_epilog(), formatter_class=_RAW)
+    parser = _Parser(
+        prog=PROG, description=description, epilog=_epilog(), formatter_class=_RawFormatter
+    )
     version = f"{PROG} {__version__}"
     parser.add_argument("--version", action="version", version=version, help="print the version")
     _common(parser, suppress=False)
