@@ -43,13 +43,22 @@ class Outcome(NamedTuple):
 
 
 def _store_bytes(store: Store, box: str, data: bytes, flags: str) -> Path:
-    import mailbox
+    """`data` byte for byte (mailbox.Maildir would rewrite a lone CR) via tmp/ and rename."""
+    import os
+    import secrets
+    import time
 
-    folder = store._maildir(box)
-    entry = mailbox.MaildirMessage(data)
-    entry.set_subdir("cur")
-    entry.set_flags(flags)
-    return store._path(box, folder.add(entry))
+    store._maildir(box)  # creates the folders
+    name = f"{int(time.time())}.{secrets.token_hex(8)}.mailtui"
+    tmp = store.root / box / "tmp" / name
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as out:
+        out.write(data)
+        out.flush()
+        os.fsync(out.fileno())
+    final = store.root / box / "cur" / f"{name}:2,{flags}"
+    os.rename(tmp, final)
+    return final
 
 
 def send_prepared(

@@ -181,8 +181,18 @@ def envelope_sender(sender: str, raw: RawMessage, profile: Profile) -> str:
     )
 
 
+def addresses_named(text: str, what: str) -> tuple[Address, ...]:
+    """Addresses from a command-line value; errors name `what` (not a header name)."""
+    try:
+        return parse_addresses(text, "To")  # "To" only picks the address parser
+    except MessageError as exc:
+        raise MessageError(
+            f"{text.strip()!r} in {what} is not an email address.", hint=exc.hint
+        ) from None
+
+
 def _single(text: str, label: str) -> Address:
-    found = parse_addresses(text, label)
+    found = addresses_named(text, label)
     if len(found) != 1:
         raise MessageError(f"{label} must hold exactly one address.", hint="e.g. me@example.com")
     return found[0]
@@ -205,7 +215,7 @@ def prepare_raw(
     if use_headers:
         wanted, bcc = header_recipients(raw)
     for argument in recipients:
-        wanted += parse_addresses(argument, "the recipient argument")
+        wanted += addresses_named(argument, "the recipient argument")
     unique = tuple(dict.fromkeys(a.addr_spec for a in wanted))
     if not unique:
         raise MessageError(

@@ -54,7 +54,7 @@ def _addresses(message: EmailMessage, name: str) -> tuple[Address, ...]:
         return ()
     for value in values:
         try:
-            found += parse_addresses(str(value), name)
+            found += parse_addresses(str(value), "To")  # "To": the address parser
         except MailError:
             continue
     return tuple(found)
@@ -65,7 +65,7 @@ def own_addresses(profile: Profile) -> list[tuple[str, str]]:
     own = []
     for text in (profile.from_addr, *getattr(profile, "identities", ())):
         try:
-            own += [(a.addr_spec.lower(), str(a)) for a in parse_addresses(text, "from_addr")]
+            own += [(a.addr_spec.lower(), str(a)) for a in parse_addresses(text, "From")]
         except MailError:
             continue
     return own

@@ -104,7 +104,7 @@ def choose_profile(config: Config, wanted: str | None, author: str | None) -> Pr
         own = [profile.from_addr, *getattr(profile, "identities", ())]
         for text in own:
             try:
-                addresses = parse_addresses(text, "from_addr")
+                addresses = parse_addresses(text, "From")
             except MailError:
                 continue
             if any(a.addr_spec.lower() == author.lower() for a in addresses):
