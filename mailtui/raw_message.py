@@ -210,13 +210,16 @@ def prepare_raw(
 ) -> Prepared:
     """The Prepared for `raw`: wire bytes, envelope and the Bcc list for the sent copy."""
     envelope_from = envelope_sender(sender, raw, profile)
-    wanted: list[Address] = []
-    bcc: list[Address] = []
-    if use_headers:
-        wanted, bcc = header_recipients(raw)
+    in_headers, bcc = header_recipients(raw)
+    wanted = list(in_headers) if use_headers else []
     for argument in recipients:
         wanted += addresses_named(argument, "the recipient argument")
     unique = tuple(dict.fromkeys(a.addr_spec for a in wanted))
+    # The sent copy records who got the message unseen: the Bcc header's addresses, and any
+    # recipient given as an argument that neither To nor Cc names (mutt passes Bcc that way).
+    visible = {a.addr_spec.lower() for a in in_headers} - {a.addr_spec.lower() for a in bcc}
+    bcc += [a for a in wanted if a.addr_spec.lower() not in visible]
+    bcc = list({a.addr_spec.lower(): a for a in bcc if a.addr_spec in unique}.values())
     if not unique:
         raise MessageError(
             "The message has no recipients.",
