@@ -121,7 +121,7 @@ class Profile(NamedTuple):
 
 DUMMY_PROFILE = Profile(name=DUMMY_PROFILE_NAME, handler="dummy", from_addr="noreply@localhost")
 
-_BOOL_KEYS = {"ssl", "tls", "auth", "verify", "allow_plaintext_auth"}
+_BOOL_KEYS = {"ssl", "tls", "auth", "verify", "allow_plaintext_auth", "edit_headers"}
 _LIST_KEYS = {"to", "cc", "bcc"}
 _STRING_KEYS = {
     "handler",
@@ -146,6 +146,7 @@ class Config(NamedTuple):
     profiles: dict[str, Profile]
     default_profile: str
     warnings: tuple[str, ...] = ()
+    edit_headers: bool = False  # ctrl+o shows From/To/Cc/Bcc/Subject in $EDITOR (mutt's)
 
     def profile(self, name: str | None = None) -> Profile:
         wanted = name or self.default_profile
@@ -204,7 +205,7 @@ def parse_config(data: dict[str, Any], path: Path) -> Config:
             hint="Write each profile as [profiles.NAME].",
         )
     for key in data:
-        if key not in ("profiles", "default_profile"):
+        if key not in ("profiles", "default_profile", "edit_headers"):
             warnings.append(f"{path}: unknown top-level key `{key}` ignored.")
 
     profiles: dict[str, Profile] = {}
@@ -225,7 +226,14 @@ def parse_config(data: dict[str, Any], path: Path) -> Config:
             f"In {path}, default_profile = {default!r} names no profile.",
             hint=f"Use one of: {', '.join(profiles)}.",
         )
-    return Config(path=path, profiles=profiles, default_profile=default, warnings=tuple(warnings))
+    edit_headers = _coerce("edit_headers", data.get("edit_headers", False), f"In {path}")
+    return Config(
+        path=path,
+        profiles=profiles,
+        default_profile=default,
+        warnings=tuple(warnings),
+        edit_headers=edit_headers,
+    )
 
 
 def parse_profile(name: str, table: dict[str, Any], where: str) -> tuple[Profile, list[str]]:
