@@ -205,3 +205,25 @@ def test_help_lists_the_accepted_forms(sendmail):
     done = sendmail(b"", "--help")
     assert done.code == 0
     assert "-oi" in done.out and "-t" in done.out
+
+
+def test_sendmail_never_loads_textual(smtp_server, write_config, home):
+    """The CLI send path stays light (DESIGN §1): no Textual, even indirectly."""
+    import os
+    import subprocess
+
+    server = smtp_server()
+    write_config(profile_toml(server))
+    code = (
+        "import sys; from mailtui import cli; rc = cli.main(['sendmail', '-t']); "
+        "print(rc, 'textual' in sys.modules, 'rich' in sys.modules)"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        input=MESSAGE,
+        capture_output=True,
+        env=dict(os.environ),
+        timeout=60,
+    )
+    assert done.stdout.split() == [b"0", b"False", b"False"], done.stderr
+    assert len(server.messages) == 1
