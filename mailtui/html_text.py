@@ -68,7 +68,8 @@ class _TextMaker(HTMLParser):
         if self.skipping:
             return
         if self.pre:
-            self.parts.append(data.replace("\n", "\0"))  # protected from whitespace folding
+            # Protected from the folding and stripping below, restored at the end.
+            self.parts.append(data.replace("\n", "\0").replace(" ", "\1"))
         else:
             self.parts.append(re.sub(r"\s+", " ", data))
 
@@ -79,5 +80,5 @@ def html_to_text(html: str) -> str:
     maker.close()
     text = "".join(maker.parts)
     lines = [line.strip(" ") for line in text.split("\n")]
-    text = "\n".join(lines).replace("\0", "\n")
+    text = "\n".join(lines).replace("\0", "\n").replace("\1", " ")
     return re.sub(r"\n{3,}", "\n\n", text).strip("\n") + "\n"

@@ -27,6 +27,7 @@ from mailtui.message_file import (
 _REPLY_PREFIX = re.compile(r"^\s*(?:re\s*(?:\[\d+\])?\s*:\s*)+", re.IGNORECASE)
 _FORWARD_PREFIX = re.compile(r"^\s*(?:fwd?\s*:\s*)+", re.IGNORECASE)
 FORWARD_RULE = "---------- Forwarded message ----------"
+MAX_REFERENCES_CHARACTERS = 900  # well inside any header limit, and the 998-octet line
 
 
 class Sender(NamedTuple):
@@ -91,8 +92,22 @@ def _threading(message: EmailMessage) -> tuple[tuple[str, str], ...]:
     if not message_id:
         return ()
     earlier = header_text(message, "References") or header_text(message, "In-Reply-To")
-    references = f"{earlier} {message_id}".strip()
+    references = trimmed_references([*earlier.split(), message_id])
     return (("In-Reply-To", message_id), ("References", references))
+
+
+def trimmed_references(ids: list[str], limit: int = MAX_REFERENCES_CHARACTERS) -> str:
+    """A deep thread's References can outgrow any header limit: keep the thread's first
+    message and the most recent ones that fit, as mail readers do."""
+    ids = list(dict.fromkeys(ids))
+    if len(" ".join(ids)) <= limit:
+        return " ".join(ids)
+    kept = [ids[-1]]
+    for earlier in reversed(ids[1:-1]):
+        if len(" ".join([ids[0], earlier, *kept])) > limit:
+            break
+        kept.insert(0, earlier)
+    return " ".join([ids[0], *kept])
 
 
 def attribution(message: EmailMessage) -> str:

@@ -237,3 +237,29 @@ def test_an_empty_or_headerless_file_is_65(run, write_config, tmp_path):
     text.write_bytes(b"just some words\nand more\n")
     done = run("reply", "--print", str(text))
     assert done.code == 65 and "not a mail message" in done.err
+
+
+def test_a_deep_thread_keeps_its_root_and_latest_references():
+    from mailtui.replies import trimmed_references
+
+    ids = [f"<message.{n}.with-a-long-local-part@lists.example.org>" for n in range(100)]
+    text = trimmed_references(ids)
+    kept = text.split()
+    assert len(text) <= 900
+    assert kept[0] == ids[0] and kept[-1] == ids[-1]
+    assert kept[1:] == ids[-(len(kept) - 1) :]
+    assert trimmed_references(ids[:3]) == " ".join(ids[:3])
+
+
+def test_html_to_text_keeps_structure_and_drops_scripts():
+    from mailtui.html_text import html_to_text
+
+    html = (
+        "<html><head><title>T</title><script>alert(1)</script></head><body>"
+        "<h1>Title</h1><p>One &amp; two&nbsp;&lt;three&gt;</p>"
+        "<pre>  keep\n    indent</pre><p>a<br>b</p>"
+        '<a href="https://example.org/x">https://example.org/x</a></body></html>'
+    )
+    assert html_to_text(html) == (
+        "Title\n\nOne & two <three>\n\n  keep\n    indent\n\na\nb\n\nhttps://example.org/x\n"
+    )
