@@ -31,6 +31,7 @@ except ImportError:  # pragma: no cover - until the lifecycle module is on this 
 MAX_LINE_OCTETS = 998  # RFC 5322 §2.1.1, without the CRLF
 _FIELD_NAME = re.compile(rb"^[!-9;-~]+$")  # printable ASCII except colon
 _NOT_ON_THE_WIRE = {b"bcc", b"resent-bcc"}
+_EMPTY_GROUP = re.compile(r"^[^:<>@\"]*:\s*;?\s*$")
 
 
 class Field(NamedTuple):
@@ -157,6 +158,8 @@ def header_recipients(raw: RawMessage) -> tuple[list[Address], list[Address]]:
     bcc: list[Address] = []
     for name in ("To", "Cc", "Bcc"):
         for field in raw.all(name):
+            if _EMPTY_GROUP.match(field.value):
+                continue  # "undisclosed-recipients:;", as mutt writes when all are Bcc
             addresses = parse_addresses(field.value, name)
             everyone += addresses
             if name == "Bcc":

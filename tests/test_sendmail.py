@@ -227,3 +227,12 @@ def test_sendmail_never_loads_textual(smtp_server, write_config, home):
     )
     assert done.stdout.split() == [b"0", b"False", b"False"], done.stderr
     assert len(server.messages) == 1
+
+
+def test_an_empty_group_in_to_is_not_an_error(smtp_server, write_config, sendmail):
+    server = smtp_server()
+    write_config(profile_toml(server))
+    message = b"From: s@example.com\nTo: undisclosed-recipients:;\nBcc: b@example.org\n\nx\n"
+    assert sendmail(message, "-t").code == 0
+    assert server.messages[0].rcpt_tos == ["b@example.org"]
+    assert b"To: undisclosed-recipients:;\r\n" in server.messages[0].data
