@@ -52,12 +52,11 @@ def add_parsers(commands: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace, config: Config) -> int:
     profile_name = getattr(args, "profile", None)
     if args.command == "compose":
-        draft = Draft()
-        if args.mailto is not None:
-            from mailtui.mailto import parse_mailto
+        if args.mailto is None:
+            return open_composer(args, None, profile_name)  # as plain `mailtui`
+        from mailtui.mailto import parse_mailto
 
-            draft = parse_mailto(args.mailto)
-        return open_composer(args, draft, profile_name)
+        return open_composer(args, parse_mailto(args.mailto), profile_name)
 
     from mailtui.message_file import parse_message, read_message_bytes
 
@@ -102,7 +101,7 @@ def print_prepared(draft: Draft, config: Config, profile_name: str) -> int:
     return EX_OK
 
 
-def open_composer(args: argparse.Namespace, draft: Draft, profile_name: str | None) -> int:
+def open_composer(args: argparse.Namespace, draft: Draft | None, profile_name: str | None) -> int:
     from mailtui.app import run_app  # Textual loads here, and only for the composer
     from mailtui.store import Store
 
