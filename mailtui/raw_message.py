@@ -21,12 +21,8 @@ from typing import NamedTuple
 
 from mailtui.config import Profile
 from mailtui.errors import MessageError
+from mailtui.lifecycle import Prepared
 from mailtui.message import parse_addresses
-
-try:
-    from mailtui.lifecycle import Prepared
-except ImportError:  # pragma: no cover - until the lifecycle module is on this branch
-    from mailtui._lifecycle_pending import Prepared
 
 MAX_LINE_OCTETS = 998  # RFC 5322 §2.1.1, without the CRLF
 _FIELD_NAME = re.compile(rb"^[!-9;-~]+$")  # printable ASCII except colon

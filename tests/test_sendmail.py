@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import io
 import re
 import sys
 from email import message_from_bytes, policy
@@ -28,12 +27,11 @@ MESSAGE = (
 
 
 @pytest.fixture
-def sendmail(run, monkeypatch):
+def sendmail(run):
     """sendmail(stdin_bytes, *argv) -> CliResult."""
 
     def invoke(data: bytes, *argv: str):
-        monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(data)))
-        return run("sendmail", *argv)
+        return run("sendmail", *argv, stdin=data)
 
     return invoke
 

@@ -87,15 +87,9 @@ def run(args: argparse.Namespace, config: Config) -> int:
 
 def print_prepared(draft: Draft, config: Config, profile_name: str) -> int:
     """The bytes a send would transmit, from the one prepare step the preview also uses."""
-    profile = config.profile(profile_name)
-    try:
-        from mailtui.lifecycle import prepare
+    from mailtui.lifecycle import prepare
 
-        data = prepare(draft, profile).data
-    except ImportError:  # pragma: no cover - until the lifecycle module is on this branch
-        from mailtui.delivery import prepare as build
-
-        data = build(draft, profile).as_bytes()
+    data = prepare(draft, config.profile(profile_name)).data
     sys.stdout.buffer.write(data)
     sys.stdout.flush()
     return EX_OK
@@ -107,4 +101,4 @@ def open_composer(args: argparse.Namespace, draft: Draft | None, profile_name: s
 
     store = Store(locations.data_dir())
     config_path = locations.config_path(getattr(args, "config", None))
-    return run_app(config_path, store, profile_name, initial_draft=draft)  # type: ignore[call-arg]
+    return run_app(config_path, store, profile_name, initial_draft=draft)

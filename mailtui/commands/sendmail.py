@@ -127,6 +127,7 @@ def run(args: argparse.Namespace, config: Config) -> int:
 
 def send_bytes(data: bytes, options: Options, config: Config) -> int:
     """Check, prepare and send `data`; on any failure keep it as a draft and say where."""
+    from mailtui.lifecycle import send_or_keep
     from mailtui.raw_message import from_address, parse_raw, prepare_raw
     from mailtui.store import Store
 
@@ -144,11 +145,14 @@ def send_bytes(data: bytes, options: Options, config: Config) -> int:
             use_headers=options.use_headers,
             full_name=options.full_name,
         )
-        outcome = _send(prepared, store)
     except MailError as exc:
+        # Refused before connecting: the message is still kept, exactly as given.
         if data.strip():
-            exc.draft_path = _keep(data, profile or config.profile(None), store)
+            _keep(exc, data, profile or config.profile(None), store)
         raise
+    # Standard input holds the message, so there is no terminal to ask a password on.
+    # send_or_keep keeps the bytes as given when the server does not take the message.
+    outcome = send_or_keep(prepared, store, password_prompt=None)
     for warning in outcome.warnings:
         _say(warning)
     if outcome.dummy_text:
@@ -156,31 +160,25 @@ def send_bytes(data: bytes, options: Options, config: Config) -> int:
     for recipient, (code, text) in outcome.refused.items():
         _say(f"refused [RCPT]: {recipient}: {code} {text}")
     if outcome.refused:
-        _say(f"the message is kept as a draft: {_keep(data, prepared.profile, store)}")
+        # A raw message cannot be narrowed to the refused: keep it whole, as given.
+        try:
+            _say(f"the message is kept as a draft: {store.save_draft_bytes(data).path}")
+        except OSError as exc:
+            _say(f"the message could NOT be kept as a draft: {exc.strerror or exc}")
     return outcome.exit_code
 
 
-def _send(prepared, store):  # type: ignore[no-untyped-def]
-    try:
-        from mailtui.lifecycle import send_prepared
-    except ImportError:  # pragma: no cover - until the lifecycle module is on this branch
-        from mailtui._lifecycle_pending import send_prepared
-    # Standard input holds the message, so there is no terminal to ask a password on.
-    return send_prepared(prepared, store, password_prompt=None)
+def _keep(exc: MailError, data: bytes, profile: Profile, store) -> None:  # type: ignore[no-untyped-def]
+    from mailtui.lifecycle import Prepared, keep_draft
 
-
-def _keep(data: bytes, profile: Profile, store) -> str:  # type: ignore[no-untyped-def]
-    """The bytes exactly as given, in the drafts Maildir (0600)."""
-    try:
-        from mailtui.lifecycle import Prepared, keep_draft
-    except ImportError:  # pragma: no cover - until the lifecycle module is on this branch
-        from mailtui._lifecycle_pending import Prepared, keep_draft
     holder = Prepared(data=b"", envelope_from="", recipients=(), profile=profile, original=data)
     try:
-        return str(keep_draft(holder, store))
-    except OSError as exc:
-        _say(f"the message could not be kept as a draft either: {exc}")
-        return ""
+        exc.draft_path = str(keep_draft(holder, store))
+    except OSError as write_error:
+        exc.draft_error = (
+            f"the message could NOT be kept as a draft in {store.root / 'drafts'}: "
+            f"{write_error.strerror or write_error}"
+        )
 
 
 def _say(text: str) -> None:
