@@ -26,6 +26,8 @@ def opened(monkeypatch, write_config):
         return 0
 
     monkeypatch.setattr(mailtui.app, "run_app", run_app)
+    # Routing only: the terminal check has its own test below.
+    monkeypatch.setattr("mailtui.commands.message_files._need_terminal", lambda: None)
     return calls
 
 
@@ -56,3 +58,15 @@ def test_edit_opens_the_file_as_a_draft(run, opened):
     assert profile is None
     assert draft.subject == "Re: Re: [dev] Plans for the release"
     assert draft.from_addr == "Alice Example <alice@example.org>"
+
+
+def test_without_a_terminal_the_composer_commands_exit_64_and_point_to_print(
+    run, write_config, monkeypatch
+):
+    import sys
+
+    write_config(profile_toml(None, handler="dummy"))
+    monkeypatch.setattr(sys.stdout, "isatty", lambda: False, raising=False)
+    done = run("reply", str(FIXTURES / "list_reply_to.eml"))
+    assert done.code == 64
+    assert "needs a terminal" in done.err and "--print" in done.err

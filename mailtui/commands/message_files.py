@@ -96,9 +96,35 @@ def print_prepared(draft: Draft, config: Config, profile_name: str) -> int:
 
 
 def open_composer(args: argparse.Namespace, draft: Draft | None, profile_name: str | None) -> int:
+    _need_terminal()
     from mailtui.app import run_app  # Textual loads here, and only for the composer
     from mailtui.store import Store
 
     store = Store(locations.data_dir())
     config_path = locations.config_path(getattr(args, "config", None))
     return run_app(config_path, store, profile_name, initial_draft=draft)
+
+
+def _need_terminal() -> None:
+    """The composer reads keys from a terminal. After `mailtui reply -` has read the message
+    from a pipe, the keys come from the controlling terminal instead, as mutt does."""
+    import os
+
+    from mailtui.errors import UsageError
+
+    if sys.stdin.isatty() and sys.stdout.isatty():
+        return
+    if sys.stdout.isatty():
+        try:
+            terminal = os.open("/dev/tty", os.O_RDWR)
+        except OSError:
+            pass
+        else:
+            os.dup2(terminal, 0)
+            os.close(terminal)
+            sys.stdin = open(0, encoding="utf-8", closefd=False)  # noqa: SIM115
+            return
+    raise UsageError(
+        "The composer needs a terminal on standard input and output.",
+        hint="Run it in a terminal, or use --print (reply, forward) to write the message out.",
+    )

@@ -13,7 +13,7 @@ from typing import NamedTuple
 
 from mailtui import locations
 from mailtui.config import Config, Profile, load_config
-from mailtui.errors import EX_OK, MailError, UsageError
+from mailtui.errors import EX_OK, ConfigError, MailError, UsageError
 
 USAGE = (
     "usage: mailtui sendmail [-t] [-i | -oi] [-f ADDR] [-F NAME] [--profile NAME] "
@@ -118,7 +118,12 @@ def run(args: argparse.Namespace, config: Config) -> int:
         print(HELP, end="")
         return EX_OK
     if options.config:
-        config = load_config(locations.config_path(options.config))
+        path = locations.config_path(options.config)
+        if not path.exists():  # a typo must not send through the built-in dummy profile
+            raise ConfigError(
+                f"The config file {path} (from --config) does not exist.", hint="Check the path."
+            )
+        config = load_config(path)
     if options.profile is None and getattr(args, "profile", None):
         options = options._replace(profile=args.profile)  # `mailtui --profile X sendmail`
     data = sys.stdin.buffer.read()
