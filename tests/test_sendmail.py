@@ -234,3 +234,17 @@ def test_an_empty_group_in_to_is_not_an_error(smtp_server, write_config, sendmai
     assert sendmail(message, "-t").code == 0
     assert server.messages[0].rcpt_tos == ["b@example.org"]
     assert b"To: undisclosed-recipients:;\r\n" in server.messages[0].data
+
+
+def test_a_partial_refusal_sends_to_the_rest_and_keeps_the_message(
+    smtp_server, write_config, sendmail, home
+):
+    server = smtp_server(rcpt_replies={"carl@example.org": "550 5.1.1 No such user"})
+    write_config(profile_toml(server))
+    done = sendmail(MESSAGE, "-t")
+    assert done.code == 67
+    assert "carl@example.org: 550" in done.err
+    assert "carl@example.org" not in server.messages[0].rcpt_tos
+    assert len(maildir_files(home, "sent")) == 1
+    [draft] = maildir_files(home, "drafts")
+    assert draft.read_bytes() == MESSAGE and str(draft) in done.err
