@@ -57,6 +57,7 @@ class MailtuiApp(App[None]):
         *,
         initial_draft: Draft | None = None,
         new: bool = False,
+        sign_initial: bool = True,
     ) -> None:
         super().__init__()
         self.config = config
@@ -65,6 +66,7 @@ class MailtuiApp(App[None]):
         self.profile: Profile = config.profile(profile)
         self.explicit_profile = profile is not None
         self.initial_draft = initial_draft
+        self.sign_initial = sign_initial  # a reply or forward is signed; an edited file is not
         self.start_empty = new
         self.send_job: SendJob | None = None
         self.quit_after_send = False
@@ -281,9 +283,18 @@ def run_app(
     *,
     initial_draft: Draft | None = None,
     new: bool = False,
+    sign_initial: bool = True,
 ) -> int:
     config = load_config(config_path)
-    app = MailtuiApp(config, config_path, store, profile, initial_draft=initial_draft, new=new)
+    app = MailtuiApp(
+        config,
+        config_path,
+        store,
+        profile,
+        initial_draft=initial_draft,
+        new=new,
+        sign_initial=sign_initial,
+    )
     app.run()
     job = app.send_job
     # A send the UI never reported (quit now), or reported while quitting (wait): say here.

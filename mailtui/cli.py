@@ -14,6 +14,9 @@ from pathlib import Path
 from typing import NoReturn
 
 from mailtui import __version__, locations
+from mailtui.commands import HANDLERS as COMMAND_HANDLERS
+from mailtui.commands import add_parsers as add_command_parsers
+from mailtui.commands import with_mailto
 from mailtui.config import Config, Profile, load_config
 from mailtui.draft import Draft
 from mailtui.errors import EX_OK, ConfigError, MailError, MessageError, UsageError
@@ -166,10 +169,12 @@ def build_parser() -> argparse.ArgumentParser:
     _common(profiles, suppress=True)
     names = "only the names, one a line (for shell completion)"
     profiles.add_argument("--names", action="store_true", help=names)
+    add_command_parsers(commands)  # sendmail, reply, forward, edit, compose (mailtui/commands/)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = with_mailto(sys.argv[1:] if argv is None else argv)  # `mailtui mailto:...`
     args = build_parser().parse_args(argv)
     try:
         if args.command is None:
@@ -178,6 +183,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         for warning in config.warnings:
             _say(f"warning: {warning}")
         handler = {"send": _send, "preview": _preview, "check": _check, "profiles": _profiles}
+        handler.update(COMMAND_HANDLERS)
         return handler[args.command](args, config)
     except MailError as exc:
         _report(exc)

@@ -309,3 +309,11 @@ async def test_a_markdown_profile_starts_with_markdown_on_and_ctrl_r_turns_it_of
         await pilot.press("ctrl+s")
         await wait_for(pilot, lambda: getattr(app.screen, "prepared", None) is not None)
         assert app.screen.prepared.built.html == ""
+
+
+async def test_an_edited_message_file_is_not_signed(home: Path):
+    edited = Draft(to=("ann@example.com",), body="As it was.\n")
+    app = app_on(home, SIGNED, initial_draft=edited, sign_initial=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert body_of(app) == "As it was.\n"

@@ -90,7 +90,8 @@ class ComposeScreen(ComposeParts, Screen):
         )
         host = self.host
         if host.initial_draft is not None:
-            self.fill(self._signed(host.initial_draft))  # a reply, forward, mailto: signed
+            draft = host.initial_draft  # a reply, forward, mailto: signed; an edited file: not
+            self.fill(self._signed(draft) if host.sign_initial else draft)
             self._keeper.save(self.current_draft(), host.profile.name)
         elif host.start_empty or not self._restore_latest_draft():
             self.new_message()

@@ -20,6 +20,7 @@ class Host(Protocol):
     profile: Profile
     explicit_profile: bool  # --profile was given: it wins over a restored draft's profile
     initial_draft: Draft | None  # from mailto:, reply, forward or edit
+    sign_initial: bool  # add the signature to initial_draft (not for `mailtui edit`)
     start_empty: bool  # --new
     preferences: Preferences  # the composer's top-level config keys (address book, ...)
 
