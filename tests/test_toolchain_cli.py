@@ -13,16 +13,25 @@ from mailtui.draft import Draft
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
 
+class Opened(list):
+    """(profile, initial_draft) for each composer opened; `signed`: whether it signs it."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.signed: list[bool] = []
+
+
 @pytest.fixture
 def opened(monkeypatch, write_config):
     """What run_app was asked to open: a list of (profile, initial_draft)."""
     import mailtui.app
 
     write_config(profile_toml(None, name="work", handler="dummy", from_addr="me@example.com"))
-    calls: list[tuple[str | None, Draft]] = []
+    calls = Opened()
 
-    def run_app(config_path, store, profile, *, initial_draft=None, new=False):
+    def run_app(config_path, store, profile, *, initial_draft=None, new=False, sign_initial=True):
         calls.append((profile, initial_draft))
+        calls.signed.append(sign_initial)
         return 0
 
     monkeypatch.setattr(mailtui.app, "run_app", run_app)
@@ -50,6 +59,7 @@ def test_reply_opens_the_composer_with_the_reply(run, opened):
     assert profile == "work"
     assert draft.to == ("dev@lists.example.org",)
     assert dict(draft.headers)["In-Reply-To"] == "<plans.3@example.org>"
+    assert opened.signed == [True]  # a reply gets the profile's signature in the composer
 
 
 def test_edit_opens_the_file_as_a_draft(run, opened):
@@ -58,6 +68,7 @@ def test_edit_opens_the_file_as_a_draft(run, opened):
     assert profile is None
     assert draft.subject == "Re: Re: [dev] Plans for the release"
     assert draft.from_addr == "Alice Example <alice@example.org>"
+    assert opened.signed == [False]  # an edited file keeps its body as it was
 
 
 def test_without_a_terminal_the_composer_commands_exit_64_and_point_to_print(
