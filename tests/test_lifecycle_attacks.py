@@ -1,0 +1,241 @@
+"""The lifecycle under hostile and racy use: quitting, the drafts list and profile switches
+while a send is in flight, preparation failing under another screen, drafts written by
+other programs. The send is held at the end of DATA by a gate the test opens, so "during
+the send" is a state, not a timing."""
+
+from __future__ import annotations
+
+import threading
+from email import message_from_bytes, policy
+from pathlib import Path
+
+from test_composer import SIZE, fill_message
+
+from conftest import data_dir, maildir_files, profile_toml, type_text, wait_for
+from mailtui.draft import Draft
+from mailtui.draft_mail import draft_from_message
+
+
+def parsed(data: bytes):
+    return message_from_bytes(data, policy=policy.default)
+
+
+def drafts_on_disk(home: Path) -> list[tuple[Draft, str]]:
+    return [draft_from_message(parsed(path.read_bytes())) for path in maildir_files(home, "drafts")]
+
+
+class GatedSmtp:
+    """A real SMTP peer on a socket that holds its answer to DATA until `release` is set."""
+
+    def __init__(self, reply: bytes = b"250 2.0.0 queued") -> None:
+        self.reply = reply
+        self.in_data = threading.Event()
+        self.release = threading.Event()
+        self.messages: list[bytes] = []
+
+    def script(self, conn) -> None:
+        conn.settimeout(60)
+        conn.sendall(b"220 gate.test ESMTP\r\n")
+        reader = conn.makefile("rb")
+        while line := reader.readline():
+            verb = line[:4].upper()
+            if verb == b"EHLO":
+                conn.sendall(b"250-gate.test\r\n250 8BITMIME\r\n")
+            elif verb == b"DATA":
+                conn.sendall(b"354 go ahead\r\n")
+                data = b""
+                while (chunk := reader.readline()) not in (b".\r\n", b""):
+                    data += chunk
+                self.in_data.set()
+                self.release.wait(60)
+                if self.reply.startswith(b"250"):
+                    self.messages.append(data)
+                conn.sendall(self.reply + b"\r\n")
+            elif verb == b"QUIT":
+                conn.sendall(b"221 bye\r\n")
+                return
+            else:
+                conn.sendall(b"250 ok\r\n")
+
+
+def gated(raw_server, reply: bytes = b"250 2.0.0 queued") -> tuple[GatedSmtp, str]:
+    gate = GatedSmtp(reply)
+    server = raw_server(gate.script)
+    return gate, profile_toml(None, port=server.port, timeout=60)
+
+
+async def start_held_send(pilot, gate: GatedSmtp) -> None:
+    """Compose, preview, y: the send is now waiting for the server's answer to DATA."""
+    app = pilot.app
+    await fill_message(pilot)
+    await pilot.press("ctrl+s")
+    await wait_for(pilot, lambda: app.screen.id == "preview" and app.screen.prepared)
+    await pilot.press("y")
+    await wait_for(pilot, gate.in_data.is_set)
+    assert app.sending
+
+
+async def back_to_composer(pilot) -> None:
+    await pilot.press("escape")
+    await wait_for(pilot, lambda: pilot.app.screen.id == "compose")
+
+
+async def test_wait_then_quit_chosen_after_the_send_ended_still_quits(raw_server, make_app):
+    """The send ends while the quit question is open; `w` must then quit, not wait forever
+    for an answer that already came."""
+    gate, config = gated(raw_server)
+    app = make_app(config)
+    async with app.run_test(size=SIZE) as pilot:
+        await start_held_send(pilot, gate)
+        await pilot.press("ctrl+q")
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "QuitDuringSendModal")
+        gate.release.set()
+        await wait_for(pilot, lambda: app.reported_job is app.send_job)
+        await pilot.press("w")
+        await wait_for(pilot, lambda: not app.is_running)
+    assert len(gate.messages) == 1
+
+
+async def test_the_draft_being_sent_opened_from_the_list_and_edited_keeps_the_edits(
+    raw_server, make_app, home
+):
+    """f3 during a send lists the draft file the send owns; opening it and editing must not
+    end with the send deleting the edits when the server accepts."""
+    gate, config = gated(raw_server)
+    app = make_app(config)
+    async with app.run_test(size=SIZE) as pilot:
+        await start_held_send(pilot, gate)
+        await back_to_composer(pilot)
+        await pilot.press("f3")
+        await wait_for(pilot, lambda: app.screen.id == "drafts-modal")
+        await pilot.press("enter")  # the only draft listed, if any: the one being sent
+        await wait_for(pilot, lambda: app.screen.id == "compose")
+        app.composer.fill(app.composer.current_draft()._replace(subject="Second thoughts"))
+        app.composer.save_draft_now(wait=True)
+        gate.release.set()
+        await wait_for(pilot, lambda: app.reported_job is app.send_job)
+        await pilot.pause()
+        assert app.composer.current_draft().subject == "Second thoughts"
+        await pilot.press("ctrl+q")
+        await wait_for(pilot, lambda: not app.is_running)
+    assert len(gate.messages) == 1
+    assert [d.subject for d, _ in drafts_on_disk(home)] == ["Second thoughts"]
+
+
+async def test_deleting_from_the_list_during_a_send_cannot_lose_a_refused_message(
+    raw_server, make_app, home
+):
+    """The draft being sent, deleted from f3; the server then refuses the message: the
+    composer says it is kept as a draft, so a draft must hold it."""
+    gate, config = gated(raw_server, b"554 5.7.1 rejected")
+    app = make_app(config)
+    async with app.run_test(size=SIZE) as pilot:
+        await start_held_send(pilot, gate)
+        await back_to_composer(pilot)
+        await pilot.press("f3")
+        await wait_for(pilot, lambda: app.screen.id == "drafts-modal")
+        await pilot.press("delete", "escape")
+        await wait_for(pilot, lambda: app.screen.id == "compose")
+        gate.release.set()
+        await wait_for(pilot, lambda: app.screen.id == "error-modal")
+        assert "kept as a draft" in str(app.screen.query_one("#error-kept").content)
+        await pilot.press("escape")
+        await pilot.press("ctrl+q")
+        await wait_for(pilot, lambda: not app.is_running)
+    assert gate.messages == []
+    assert [d.subject for d, _ in drafts_on_disk(home)] == ["Quarterly numbers"]
+
+
+async def test_edits_undone_during_a_send_leave_no_copy_of_the_sent_message(
+    raw_server, make_app, home
+):
+    """An edit during the send is saved as a new draft; undoing it brings the composer back
+    to the message being sent. After the server accepts, no draft may hold (a variant of)
+    the sent message: it would be restored next time and sent twice."""
+    gate, config = gated(raw_server)
+    app = make_app(config)
+    async with app.run_test(size=SIZE) as pilot:
+        await start_held_send(pilot, gate)
+        await back_to_composer(pilot)
+        app.composer.query_one("#subject").focus()
+        await type_text(pilot, "!")
+        app.composer.save_draft_now(wait=True)
+        assert [d.subject for d, _ in drafts_on_disk(home)].count("Quarterly numbers!") == 1
+        await pilot.press("backspace")
+        app.composer.save_draft_now(wait=True)
+        gate.release.set()
+        await wait_for(pilot, lambda: app.reported_job is app.send_job)
+        await pilot.pause()
+        assert app.composer.current_draft() == Draft()  # sent: the composer is empty
+        await pilot.press("ctrl+q")
+        await wait_for(pilot, lambda: not app.is_running)
+    assert len(gate.messages) == 1
+    assert drafts_on_disk(home) == []
+
+
+async def test_a_profile_chosen_during_a_failed_send_is_kept_with_the_draft(
+    raw_server, make_app, home
+):
+    """ctrl+g during a send that then fails: the composer shows the message on the new
+    profile, so the draft it keeps must say that profile too."""
+    gate, config = gated(raw_server, b"451 4.3.0 try later")
+    config += '\n[profiles.other]\nhandler = "dummy"\n'
+    app = make_app(config)
+    async with app.run_test(size=SIZE) as pilot:
+        await start_held_send(pilot, gate)
+        await back_to_composer(pilot)
+        await pilot.press("ctrl+g")
+        await wait_for(pilot, lambda: app.screen.id == "choice-modal")
+        await pilot.press("down", "enter")
+        await wait_for(pilot, lambda: app.profile.name == "other")
+        gate.release.set()
+        await wait_for(pilot, lambda: app.screen.id == "error-modal")
+        await pilot.press("escape")
+        await pilot.press("ctrl+q")
+        await wait_for(pilot, lambda: not app.is_running)
+    assert [(d.subject, profile) for d, profile in drafts_on_disk(home)] == [
+        ("Quarterly numbers", "other")
+    ]
+
+
+async def test_preparation_failing_under_settings_leaves_settings_open(make_app, monkeypatch):
+    """The preview prepares in a thread; if that fails while settings is open over the
+    preview, the preview must go, not the settings screen the person is editing."""
+    from mailtui import lifecycle
+    from mailtui.errors import MessageError
+
+    gate = threading.Event()
+
+    def held_prepare(draft, profile):  # a slow build that ends in a validation error
+        gate.wait(30)
+        raise MessageError("The To address is not valid.")
+
+    monkeypatch.setattr(lifecycle, "prepare", held_prepare)
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await fill_message(pilot)
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: app.screen.id == "preview")
+        await pilot.press("f2")
+        await wait_for(pilot, lambda: app.screen.id == "settings")
+        gate.set()
+        await wait_for(pilot, lambda: any(s.id == "error-modal" for s in app.screen_stack))
+        ids = [s.id for s in app.screen_stack]
+        assert "settings" in ids, ids
+        assert "preview" not in ids, ids
+
+
+async def test_a_draft_from_another_program_in_an_unknown_charset_does_not_crash(make_app, home):
+    """drafts/ is a Maildir other mail programs share; a draft the composer cannot decode is
+    said in a sentence, never a crash at start-up."""
+    from mailtui.store import Store
+
+    Store(data_dir(home)).save_draft_bytes(
+        b"Subject: from mutt\nContent-Type: text/plain; charset=x-unknown-8\n\nhello\n"
+    )
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: bool(app._notifications))
+        assert app.is_running
+        assert app.screen.id == "compose"
+    assert len(maildir_files(home, "drafts")) == 1  # not deleted either
