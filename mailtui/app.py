@@ -100,7 +100,9 @@ class MailtuiApp(App[None]):
         from mailtui.screens.modals import QuitDuringSendModal
 
         def answered(choice: str | None) -> None:
-            if choice == "now":
+            # The send may have ended while the question was open: then there is no
+            # answer left to wait for.
+            if choice == "now" or (choice == "wait" and not self.sending):
                 self._leave()
             elif choice == "wait":
                 self.quit_after_send = True
