@@ -47,6 +47,8 @@ class ComposeScreen(Screen):
         self._hidden = Draft()  # HIDDEN_FIELDS of the draft on screen
         # What was on screen when the last send began: edits after it are a separate draft.
         self._sending_snapshot: Draft | None = None
+        # The draft file a send owns until it ends: not listed, so never opened or deleted.
+        self._sending_key: str | None = None
 
     @property
     def host(self) -> Host:
@@ -279,6 +281,8 @@ class ComposeScreen(Screen):
                 self._keeper.hand_over()
                 self.open_draft(key)
 
+        listed = [d for d in summaries(store) if d.key != self._sending_key]
+
         def delete(key: str) -> None:
             if key == current and self._keeper is not None:
                 self._keeper.discard().result()
@@ -286,7 +290,7 @@ class ComposeScreen(Screen):
             else:
                 store.remove_draft(key)
 
-        self.app.push_screen(DraftsModal(summaries(store), current, delete), chosen)
+        self.app.push_screen(DraftsModal(listed, current, delete), chosen)
 
     # -- actions -----------------------------------------------------------------------------
 
@@ -319,7 +323,8 @@ class ComposeScreen(Screen):
         assert prepared.draft is not None
         self._keeper.save(prepared.draft, prepared.profile.name)
         self._sending_snapshot = prepared.draft
-        return self._keeper.hand_over()
+        self._sending_key = self._keeper.hand_over()
+        return self._sending_key
 
     def action_attach(self) -> None:
         from mailtui.screens.modals import FilePickerModal
@@ -354,7 +359,7 @@ class ComposeScreen(Screen):
         """The sent draft is gone from disk. The composer empties unless it was edited
         during the send; a partial refusal's draft is shown if nothing else was typed."""
         unchanged = self.current_draft() == self._sending_snapshot
-        self._sending_snapshot = None
+        self._sending_snapshot = self._sending_key = None
         if not unchanged or self._keeper is None:
             self.save_draft_now()  # the edits made while sending are the next draft
             return
@@ -371,6 +376,7 @@ class ComposeScreen(Screen):
         composer takes that draft back; with edits, those are a draft of their own."""
         unchanged = self.current_draft() == self._sending_snapshot
         snapshot, self._sending_snapshot = self._sending_snapshot, None
+        self._sending_key = None
         if self._keeper is None:
             return
         if unchanged and snapshot is not None:
