@@ -190,7 +190,7 @@ class MailtuiApp(App[None]):
         self.reported_job = event.job
         self._show_stage("")
         self._back_to_composer()
-        self.composer.after_failure(event.job.draft_key)
+        self.composer.after_failure(event.job.draft_key, event.job.prepared.profile.name)
         if self.quit_after_send:
             self._leave()
             return

@@ -371,7 +371,7 @@ class ComposeScreen(Screen):
         self.fill(Draft())
         self.query_one("#to").focus()
 
-    def after_failure(self, sent_key: str | None) -> None:
+    def after_failure(self, sent_key: str | None, sent_profile: str) -> None:
         """The message is still a draft (under `sent_key`); without edits since, this
         composer takes that draft back; with edits, those are a draft of their own."""
         unchanged = self.current_draft() == self._sending_snapshot
@@ -380,7 +380,10 @@ class ComposeScreen(Screen):
         if self._keeper is None:
             return
         if unchanged and snapshot is not None:
-            self._keeper.adopt(sent_key, snapshot, self.host.profile.name)
+            # The file holds the message with the profile it was sent with; a profile
+            # chosen during the send (ctrl+g) is written by the save that follows.
+            self._keeper.adopt(sent_key, snapshot, sent_profile)
+            self.save_draft_now()
         else:
             self.save_draft_now()
             self.notify(
