@@ -222,10 +222,13 @@ async def test_preparation_failing_under_settings_leaves_settings_open(make_app,
         await pilot.press("f2")
         await wait_for(pilot, lambda: app.screen.id == "settings")
         gate.set()
-        await wait_for(pilot, lambda: any(s.id == "error-modal" for s in app.screen_stack))
+        await wait_for(pilot, lambda: not any(w.is_running for w in app.workers))
+        await pilot.pause()
+        assert app.screen.id == "settings", [s.id for s in app.screen_stack]
+        await pilot.press("escape")  # nothing edited: settings closes
+        await wait_for(pilot, lambda: app.screen.id == "error-modal")
         ids = [s.id for s in app.screen_stack]
-        assert "settings" in ids, ids
-        assert "preview" not in ids, ids
+        assert "preview" not in ids, ids  # the failed preview does not stay behind
 
 
 async def test_a_draft_from_another_program_in_an_unknown_charset_does_not_crash(make_app, home):
