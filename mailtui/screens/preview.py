@@ -59,6 +59,8 @@ class PreviewScreen(Screen[None]):
         self.profile = profile
         self.prepared: Prepared | None = None
         self._approved = False
+        # A preparation that failed while another screen was over this one: shown on resume.
+        self._failure: MailError | None = None
 
     @property
     def host(self) -> Host:
@@ -80,6 +82,10 @@ class PreviewScreen(Screen[None]):
 
     def on_screen_resume(self) -> None:
         if self._approved:
+            return
+        if self._failure is not None:
+            failure, self._failure = self._failure, None
+            self._fail(failure)
             return
         if self.prepared is not None and self.host.profile != self.prepared.profile:
             self.profile = self.host.profile
@@ -126,10 +132,17 @@ class PreviewScreen(Screen[None]):
         self.query_one("#stage", Static).update(READY_HELP)
 
     def on_preview_screen_preparation_failed(self, event: PreparationFailed) -> None:
+        if self.app.screen is not self:
+            # dismiss() pops the top screen: that would close settings, not this preview.
+            self._failure = event.error
+            return
+        self._fail(event.error)
+
+    def _fail(self, error: MailError) -> None:
         from mailtui.screens.modals import ErrorModal
 
         self.dismiss(None)
-        self.app.push_screen(ErrorModal(event.error, title="Cannot send this yet", kept=True))
+        self.app.push_screen(ErrorModal(error, title="Cannot send this yet", kept=True))
 
     def action_view(self, view_id: str) -> None:
         self.query_one(TabbedContent).active = view_id
