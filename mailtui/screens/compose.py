@@ -160,14 +160,18 @@ class ComposeScreen(Screen):
 
     def open_draft(self, key: str, restored: int = 0) -> None:
         """Show the stored draft `key` and make it the one this composer keeps."""
-        from mailtui.draft_mail import draft_from_message
+        from mailtui.screens.drafts import read_draft
 
         host = self.host
         stored = next((s for s in host.store.drafts() if s.key == key), None)
         if stored is None or self._keeper is None:
             self.notify("That draft is gone.", severity="warning")
             return
-        draft, profile_name = draft_from_message(host.store.read(stored))
+        loaded, problem = read_draft(host.store, stored)
+        if loaded is None:
+            self.notify(escape(problem), severity="warning", timeout=10)
+            return
+        draft, profile_name = loaded
         note = ""
         if profile_name and profile_name not in host.config.profiles:
             note = (
