@@ -245,3 +245,17 @@ async def test_a_draft_from_another_program_in_an_unknown_charset_does_not_crash
         assert app.is_running
         assert app.screen.id == "compose"
     assert len(maildir_files(home, "drafts")) == 1  # not deleted either
+
+
+async def test_a_profile_name_ending_in_a_backslash_is_shown_literally(make_app):
+    """Textual's markup escape() cannot protect a trailing backslash: "[b]ops\\\\[/b]" shows
+    "ops\\[/b]". Names shown in bold must not go through markup at all."""
+    app = make_app('default_profile = "ops\\\\"\n\n[profiles."ops\\\\"]\nhandler = "dummy"\n')
+    async with app.run_test(size=SIZE) as pilot:
+        await fill_message(pilot)
+        bar = str(app.composer.query_one("#profile-bar").render())
+        assert "Profile ops\\ ·" in bar and "[/b]" not in bar, bar
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: app.screen.id == "preview")
+        bar = str(app.screen.query_one("#preview-bar").render())
+        assert "Sending with ops\\ ·" in bar and "[/b]" not in bar, bar
