@@ -250,7 +250,10 @@ async def test_a_draft_from_another_program_in_an_unknown_charset_does_not_crash
 async def test_a_profile_name_ending_in_a_backslash_is_shown_literally(make_app):
     """Textual's markup escape() cannot protect a trailing backslash: "[b]ops\\\\[/b]" shows
     "ops\\[/b]". Names shown in bold must not go through markup at all."""
-    app = make_app('default_profile = "ops\\\\"\n\n[profiles."ops\\\\"]\nhandler = "dummy"\n')
+    app = make_app(
+        'default_profile = "ops\\\\"\n\n[profiles."ops\\\\"]\n'
+        'handler = "dummy"\nfrom_addr = "a@example.com"\n'
+    )
     async with app.run_test(size=SIZE) as pilot:
         await fill_message(pilot)
         bar = str(app.composer.query_one("#profile-bar").render())
