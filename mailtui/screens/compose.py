@@ -11,6 +11,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Container
+from textual.content import Content
 from textual.markup import escape
 from textual.screen import Screen
 from textual.timer import Timer
@@ -217,11 +218,13 @@ class ComposeScreen(Screen):
 
     # -- profile -----------------------------------------------------------------------------
 
-    def _profile_bar_text(self) -> str:
+    def _profile_bar_text(self) -> Content:
+        # Content, not markup: escape() cannot protect a name that ends in a backslash.
         profile = self.host.profile
-        return (
-            f" Profile [b]{escape(profile.name)}[/b] · {escape(profile.security_summary())}"
-            "   (ctrl+g to switch)"
+        return Content.assemble(
+            " Profile ",
+            (profile.name, "bold"),
+            f" · {profile.security_summary()}   (ctrl+g to switch)",
         )
 
     def _profile_class(self) -> str:

@@ -14,7 +14,7 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.markup import escape
+from textual.content import Content
 from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer, Static, TabbedContent, TabPane
@@ -97,11 +97,15 @@ class PreviewScreen(Screen[None]):
 
     def _show_profile(self) -> None:
         profile = self.profile
-        notes = "".join(f"\n ⚠ {escape(note)}" for note in profile.notes())
+        notes = "".join(f"\n ⚠ {note}" for note in profile.notes())
         bar = self.query_one("#preview-bar", Static)
+        # Content, not markup: escape() cannot protect a name that ends in a backslash.
         bar.update(
-            f" Sending with [b]{escape(profile.name)}[/b] · "
-            f"{escape(profile.security_summary())}{notes}"
+            Content.assemble(
+                " Sending with ",
+                (profile.name, "bold"),
+                f" · {profile.security_summary()}{notes}",
+            )
         )
         bar.set_class(not profile.secure, "insecure")
 
