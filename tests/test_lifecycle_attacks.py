@@ -262,3 +262,28 @@ async def test_a_profile_name_ending_in_a_backslash_is_shown_literally(make_app)
         await wait_for(pilot, lambda: app.screen.id == "preview")
         bar = str(app.screen.query_one("#preview-bar").render())
         assert "Sending with ops\\ ·" in bar and "[/b]" not in bar, bar
+
+
+async def test_an_attachment_whose_file_is_gone_keeps_its_bytes_in_the_draft(
+    make_app, home, tmp_path
+):
+    """A draft carries its attachments' bytes "so a file removed later is not lost with it".
+    Restored after the file was removed and then edited, the draft must still hold them."""
+    from mailtui.draft_mail import draft_to_message
+    from mailtui.store import Store
+
+    report = tmp_path / "report.pdf"
+    report.write_bytes(b"%PDF-1.4 only copy")
+    draft = Draft(to=("a@example.com",), body="see attached", attachments=(str(report),))
+    Store(data_dir(home)).save_draft(draft_to_message(draft, "test"))
+    report.unlink()
+    app = make_app(profile_toml(None, port=1))
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: app.composer.current_draft().body == "see attached")
+        app.composer.query_one("#body").focus()
+        await type_text(pilot, "!")
+        app.composer.save_draft_now(wait=True)
+    (kept,) = maildir_files(home, "drafts")
+    message = parsed(kept.read_bytes())
+    assert "!" in message.get_body(("plain",)).get_content()
+    assert [p.get_content() for p in message.iter_attachments()] == [b"%PDF-1.4 only copy"]
