@@ -287,3 +287,24 @@ async def test_an_attachment_whose_file_is_gone_keeps_its_bytes_in_the_draft(
     message = parsed(kept.read_bytes())
     assert "!" in message.get_body(("plain",)).get_content()
     assert [p.get_content() for p in message.iter_attachments()] == [b"%PDF-1.4 only copy"]
+
+
+async def test_an_editor_that_leaves_a_folder_in_place_of_the_file_is_said(
+    make_app, tmp_path, monkeypatch
+):
+    """The body file replaced by a folder: said in a sentence, the body unchanged, no crash
+    (neither reading it back nor cleaning it up)."""
+    import contextlib
+
+    editor = tmp_path / "editor.sh"
+    editor.write_text('#!/bin/sh\nrm "$1" && mkdir "$1"\n')
+    editor.chmod(0o755)
+    monkeypatch.setenv("VISUAL", str(editor))
+    app = make_app()
+    monkeypatch.setattr(app, "suspend", contextlib.nullcontext)
+    async with app.run_test(size=SIZE) as pilot:
+        await fill_message(pilot, body="keep me")
+        await pilot.press("ctrl+o")
+        await wait_for(pilot, lambda: any("Editor" in str(n.title) for n in app._notifications))
+        assert app.composer.current_draft().body == "keep me"
+        assert app.is_running
