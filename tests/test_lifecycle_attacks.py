@@ -308,3 +308,22 @@ async def test_an_editor_that_leaves_a_folder_in_place_of_the_file_is_said(
         await wait_for(pilot, lambda: any("Editor" in str(n.title) for n in app._notifications))
         assert app.composer.current_draft().body == "keep me"
         assert app.is_running
+
+
+def test_the_draft_kept_for_refused_recipients_reaches_only_them(smtp_server, tmp_path):
+    """A profile with a default Cc; the server refuses one To address. The draft kept "for
+    the refused only", prepared again, must not go to the Cc that already has the message."""
+    from mailtui.config import load_config
+    from mailtui.lifecycle import prepare, send_prepared
+    from mailtui.store import Store
+
+    server = smtp_server(rcpt_replies={"gone@example.com": "550 5.1.1 no such user"})
+    path = tmp_path / "config.toml"
+    path.write_text(profile_toml(server, cc=["boss@example.com"]))
+    profile = load_config(path).profile(None)
+    draft = Draft(to=("a@example.com, gone@example.com",), subject="Numbers", body="hi")
+    outcome = send_prepared(prepare(draft, profile), Store(tmp_path / "data"))
+    assert set(outcome.refused) == {"gone@example.com"}
+    assert outcome.refused_only is not None
+    again = prepare(outcome.refused_only, profile)
+    assert again.recipients == ("gone@example.com",)
