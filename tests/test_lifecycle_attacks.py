@@ -327,3 +327,37 @@ def test_the_draft_kept_for_refused_recipients_reaches_only_them(smtp_server, tm
     assert outcome.refused_only is not None
     again = prepare(outcome.refused_only, profile)
     assert again.recipients == ("gone@example.com",)
+
+
+async def test_a_profile_changed_while_the_preview_prepares_is_the_one_prepared(
+    smtp_server, make_app, home, monkeypatch
+):
+    """Settings saved over a preview that is still preparing (a big attachment): when the
+    preparation ends, the preview must show (and y send with) the profile now in force."""
+    from mailtui import lifecycle
+
+    first, second = smtp_server(), smtp_server()
+    gate = threading.Event()
+    real_prepare = lifecycle.prepare
+
+    def slow_prepare(draft, profile):  # the real build, after a wait the test controls
+        gate.wait(30)
+        return real_prepare(draft, profile)
+
+    monkeypatch.setattr(lifecycle, "prepare", slow_prepare)
+    app = make_app(profile_toml(first))
+    async with app.run_test(size=SIZE) as pilot:
+        await fill_message(pilot)
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: app.screen.id == "preview")
+        preview = app.screen
+        await pilot.press("f2")
+        await wait_for(pilot, lambda: app.screen.id == "settings")
+        (home / "config.toml").write_text(profile_toml(second))
+        app.reload_config()  # what the settings screen's Save does
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: app.screen is preview)
+        gate.set()
+        await wait_for(pilot, lambda: not any(w.is_running for w in app.workers))
+        await wait_for(pilot, lambda: preview.prepared is not None)
+        assert preview.prepared.profile.port == second.port
