@@ -87,7 +87,9 @@ class PreviewScreen(Screen[None]):
             failure, self._failure = self._failure, None
             self._fail(failure)
             return
-        if self.prepared is not None and self.host.profile != self.prepared.profile:
+        # Against the profile being shown or prepared: a change made while the preview was
+        # still preparing counts too (that preparation is then for a profile replaced).
+        if self.host.profile != self.profile:
             self.profile = self.host.profile
             self.prepared = None
             self._show_profile()
