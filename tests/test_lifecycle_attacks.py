@@ -361,3 +361,27 @@ async def test_a_profile_changed_while_the_preview_prepares_is_the_one_prepared(
         await wait_for(pilot, lambda: not any(w.is_running for w in app.workers))
         await wait_for(pilot, lambda: preview.prepared is not None)
         assert preview.prepared.profile.port == second.port
+
+
+def test_a_transcript_that_breaks_after_the_final_250_does_not_fail_the_send(smtp_server, tmp_path):
+    """`mailtui send --debug … 2>&1 | head -n 12`: head exits while the server holds DATA,
+    so the first write after it (the 250 line) gets EPIPE. The server has the message: the
+    outcome must be a success with a sent copy, never an error that keeps a draft to resend."""
+    from mailtui.config import load_config
+    from mailtui.lifecycle import prepare, send_or_keep
+    from mailtui.store import Store
+    from mailtui.transport import Transcript
+
+    def sink(line: str) -> None:
+        if "queued" in line:
+            raise BrokenPipeError(32, "Broken pipe")
+
+    server = smtp_server()
+    path = tmp_path / "config.toml"
+    path.write_text(profile_toml(server))
+    prepared = prepare(Draft(to=("a@example.com",), body="hi"), load_config(path).profile(None))
+    store = Store(tmp_path / "data")
+    outcome = send_or_keep(prepared, store, transcript=Transcript(sink))
+    assert len(server.messages) == 1
+    assert outcome.accepted == ("a@example.com",)
+    assert store.drafts() == []
