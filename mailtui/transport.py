@@ -13,7 +13,7 @@ import smtplib
 import socket
 import ssl
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from datetime import datetime, timezone
 from typing import NamedTuple
 
@@ -67,7 +67,10 @@ class Transcript:
     def record(self, line: str) -> None:
         if any(secret in line for secret in self._secrets):
             line = line[:3] + " " + REDACTED
-        self._sink(line)
+        # A transcript is only shown: one that cannot be written (debug output piped to a
+        # `head` that has exited) must not fail a send, least of all after the final 250.
+        with suppress(Exception):
+            self._sink(line)
 
 
 class _RecordingMixin:
