@@ -385,3 +385,32 @@ def test_a_transcript_that_breaks_after_the_final_250_does_not_fail_the_send(smt
     assert len(server.messages) == 1
     assert outcome.accepted == ("a@example.com",)
     assert store.drafts() == []
+
+
+def test_send_whose_output_reader_has_gone_still_exits_0(smtp_server, write_config, home):
+    """`mailtui send … | grep -q x`: the reader may be gone before "Sent to" is printed. The
+    message was delivered and its copy stored; a traceback and exit 1 would make a script
+    send it again."""
+    import os
+    import subprocess
+    import sys
+
+    server = smtp_server()
+    write_config(profile_toml(server))
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # the reader is gone before anything is written
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "mailtui", "send", "--to", "a@example.com", "--body", "x"],
+            stdin=subprocess.DEVNULL,
+            stdout=write_end,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=60,
+        )
+    finally:
+        os.close(write_end)
+    assert len(server.messages) == 1
+    assert "Traceback" not in done.stderr, done.stderr
+    assert done.returncode == 0, done.stderr
+    assert len(maildir_files(home, "sent")) == 1
