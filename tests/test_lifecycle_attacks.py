@@ -27,8 +27,9 @@ def drafts_on_disk(home: Path) -> list[tuple[Draft, str]]:
 class GatedSmtp:
     """A real SMTP peer on a socket that holds its answer to DATA until `release` is set."""
 
-    def __init__(self, reply: bytes = b"250 2.0.0 queued") -> None:
+    def __init__(self, reply: bytes = b"250 2.0.0 queued", refuse: str = "") -> None:
         self.reply = reply
+        self.refuse = refuse  # an address refused at RCPT
         self.in_data = threading.Event()
         self.release = threading.Event()
         self.messages: list[bytes] = []
@@ -54,12 +55,16 @@ class GatedSmtp:
             elif verb == b"QUIT":
                 conn.sendall(b"221 bye\r\n")
                 return
+            elif self.refuse and verb == b"RCPT" and self.refuse.encode() in line:
+                conn.sendall(b"550 5.1.1 no such user\r\n")
             else:
                 conn.sendall(b"250 ok\r\n")
 
 
-def gated(raw_server, reply: bytes = b"250 2.0.0 queued") -> tuple[GatedSmtp, str]:
-    gate = GatedSmtp(reply)
+def gated(
+    raw_server, reply: bytes = b"250 2.0.0 queued", refuse: str = ""
+) -> tuple[GatedSmtp, str]:
+    gate = GatedSmtp(reply, refuse)
     server = raw_server(gate.script)
     return gate, profile_toml(None, port=server.port, timeout=60)
 
@@ -414,3 +419,30 @@ def test_send_whose_output_reader_has_gone_still_exits_0(smtp_server, write_conf
     assert "Traceback" not in done.stderr, done.stderr
     assert done.returncode == 0, done.stderr
     assert len(maildir_files(home, "sent")) == 1
+
+
+async def test_a_profile_chosen_during_a_partly_refused_send_is_kept_with_its_draft(
+    raw_server, make_app, home
+):
+    """ctrl+g during a send that the server then refuses for one recipient: the composer
+    shows the draft for the refused on the new profile, so the draft on disk says so too."""
+    gate, config = gated(raw_server, refuse="cc@example.com")
+    config += '\n[profiles.other]\nhandler = "dummy"\n'
+    app = make_app(config)
+    async with app.run_test(size=SIZE) as pilot:
+        await start_held_send(pilot, gate)
+        await back_to_composer(pilot)
+        await pilot.press("ctrl+g")
+        await wait_for(pilot, lambda: app.screen.id == "choice-modal")
+        await pilot.press("down", "enter")
+        await wait_for(pilot, lambda: app.profile.name == "other")
+        gate.release.set()
+        await wait_for(pilot, lambda: app.reported_job is app.send_job)
+        await pilot.pause()
+        assert app.composer.current_draft().cc == ("cc@example.com",)
+        await pilot.press("ctrl+q")
+        await wait_for(pilot, lambda: not app.is_running)
+    assert len(gate.messages) == 1
+    assert [(d.cc, profile) for d, profile in drafts_on_disk(home)] == [
+        (("cc@example.com",), "other")
+    ]
