@@ -373,7 +373,9 @@ class ComposeScreen(Screen):
         if outcome.refused_only is not None and outcome.refused_draft is not None:
             self.fill(outcome.refused_only)
             key = outcome.refused_draft.name.split(":2,")[0]
-            self._keeper.adopt(key, self.current_draft(), self.host.profile.name)
+            # Written with the profile sent with; one chosen since (ctrl+g) is saved next.
+            self._keeper.adopt(key, self.current_draft(), outcome.prepared.profile.name)
+            self.save_draft_now()
             return
         self.fill(Draft())
         self.query_one("#to").focus()
@@ -382,13 +384,11 @@ class ComposeScreen(Screen):
         """The message is still a draft (under `sent_key`); without edits since, this
         composer takes that draft back; with edits, those are a draft of their own."""
         unchanged = self.current_draft() == self._sending_snapshot
-        snapshot, self._sending_snapshot = self._sending_snapshot, None
-        self._sending_key = None
+        snapshot, self._sending_snapshot, self._sending_key = self._sending_snapshot, None, None
         if self._keeper is None:
             return
         if unchanged and snapshot is not None:
-            # The file holds the message with the profile it was sent with; a profile
-            # chosen during the send (ctrl+g) is written by the save that follows.
+            # On disk with the profile sent with; one chosen since (ctrl+g) is saved next.
             self._keeper.adopt(sent_key, snapshot, sent_profile)
             self.save_draft_now()
         else:
