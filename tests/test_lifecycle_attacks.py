@@ -446,3 +446,22 @@ async def test_a_profile_chosen_during_a_partly_refused_send_is_kept_with_its_dr
     assert [(d.cc, profile) for d, profile in drafts_on_disk(home)] == [
         (("cc@example.com",), "other")
     ]
+
+
+async def test_a_drafts_folder_others_can_read_is_tightened_and_said_in_the_composer(
+    make_app, home
+):
+    """The store tightens a 0755 drafts folder "with a notice"; the composer must show it
+    (the CLI prints it), not tighten it silently."""
+    import os
+
+    cur = data_dir(home) / "drafts" / "cur"
+    cur.mkdir(parents=True)
+    os.chmod(cur.parent, 0o755)
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await type_text(pilot, "someone@example.com")
+        app.composer.save_draft_now(wait=True)
+        await pilot.pause()
+        assert os.stat(cur.parent).st_mode & 0o777 == 0o700
+        await wait_for(pilot, lambda: any("0700" in str(n.message) for n in app._notifications))
