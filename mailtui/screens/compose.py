@@ -89,7 +89,7 @@ class ComposeScreen(Screen):
             self._keeper.save(self.current_draft(), host.profile.name)
         elif not host.start_empty:
             self._restore_latest_draft()
-        for notice in host.store.notices:
+        for notice in self._keeper.folder_notices():
             self.notify(escape(notice), severity="warning", timeout=10)
 
     def on_unmount(self) -> None:
