@@ -465,3 +465,21 @@ async def test_a_drafts_folder_others_can_read_is_tightened_and_said_in_the_comp
         await pilot.pause()
         assert os.stat(cur.parent).st_mode & 0o777 == 0o700
         await wait_for(pilot, lambda: any("0700" in str(n.message) for n in app._notifications))
+
+
+async def test_a_foreign_draft_with_a_half_typed_address_neither_crashes_start_nor_list(
+    make_app, home
+):
+    """mutt postpones a draft with "To: a@" (an address being typed). Python's header parser
+    raises IndexError on it: the composer must still start, and f3 must still list it."""
+    from mailtui.store import Store
+
+    Store(data_dir(home)).save_draft_bytes(b"To: a@\nSubject: half typed\n\nbody\n")
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert app.is_running and app.screen.id == "compose"
+        await pilot.press("f3")
+        await wait_for(pilot, lambda: app.screen.id == "drafts-modal")
+        assert len(app.screen.drafts) == 1
+    assert len(maildir_files(home, "drafts")) == 1
