@@ -16,6 +16,8 @@ from textual.widgets import Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 if TYPE_CHECKING:
+    from email.message import Message
+
     from mailtui.draft import Draft
     from mailtui.store import Store, Stored
 
@@ -41,8 +43,7 @@ def summaries(store: Store) -> list[DraftSummary]:
             when = datetime.fromtimestamp(stored.path.stat().st_mtime)
         except OSError:
             continue
-        to = str(headers.get("To") or headers.get("X-Mailtui-Raw-To") or "")
-        found.append(DraftSummary(stored.key, when, to, str(headers.get("Subject") or "")))
+        found.append(DraftSummary(stored.key, when, _header(headers, "To"), _header(headers)))
     return found
 
 
@@ -59,6 +60,15 @@ def read_draft(store: Store, stored: Stored) -> tuple[tuple[Draft, str] | None, 
         return draft_from_message(store.read(stored)), ""
     except (OSError, LookupError, ValueError, MessageError) as exc:
         return None, f"The draft {stored.path} cannot be opened: {exc}. It is left as it is."
+    except (IndexError, AttributeError) as exc:  # the email parser's own bugs, e.g. "To: a@"
+        return None, f"The draft {stored.path} cannot be read ({exc!r}). It is left as it is."
+
+
+def _header(headers: Message, name: str = "Subject") -> str:
+    try:
+        return str(headers.get(name) or headers.get(f"X-Mailtui-Raw-{name}") or "")
+    except (IndexError, AttributeError, ValueError):  # the email parser fails on "To: a@"
+        return "(cannot be read)"
 
 
 class DraftsModal(ModalScreen[tuple[str, str] | None]):
