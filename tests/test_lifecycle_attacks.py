@@ -483,3 +483,21 @@ async def test_a_foreign_draft_with_a_half_typed_address_neither_crashes_start_n
         await wait_for(pilot, lambda: app.screen.id == "drafts-modal")
         assert len(app.screen.drafts) == 1
     assert len(maildir_files(home, "drafts")) == 1
+
+
+async def test_a_drafts_folder_removed_while_the_composer_runs_is_made_again(make_app, home):
+    """Another program (or the person cleaning up) removes drafts/ while the composer is
+    open: the next save must make it again, not fail for the rest of the session."""
+    import shutil
+
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await type_text(pilot, "someone@example.com")
+        app.composer.save_draft_now(wait=True)
+        assert len(maildir_files(home, "drafts")) == 1
+        shutil.rmtree(data_dir(home) / "drafts")
+        await type_text(pilot, ".org")
+        app.composer.save_draft_now(wait=True)
+        await pilot.pause()
+        assert not any("could not be saved" in str(n.message) for n in app._notifications)
+    assert [d.to for d, _ in drafts_on_disk(home)] == [("someone@example.com.org",)]
