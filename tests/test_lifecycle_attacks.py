@@ -501,3 +501,24 @@ async def test_a_drafts_folder_removed_while_the_composer_runs_is_made_again(mak
         await pilot.pause()
         assert not any("could not be saved" in str(n.message) for n in app._notifications)
     assert [d.to for d, _ in drafts_on_disk(home)] == [("someone@example.com.org",)]
+
+
+async def test_a_preview_under_a_modal_when_the_send_ends_does_not_stay_behind(
+    raw_server, make_app
+):
+    """f1 over the preview while sending; the send ends; closing the help must lead back to
+    the composer, not to a preview of a message already sent whose `y` says "already
+    sending"."""
+    gate, config = gated(raw_server)
+    app = make_app(config)
+    async with app.run_test(size=SIZE) as pilot:
+        await start_held_send(pilot, gate)
+        await pilot.press("f1")
+        await wait_for(pilot, lambda: app.screen.id == "help-modal")
+        gate.release.set()
+        await wait_for(pilot, lambda: app.reported_job is app.send_job)
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: app.screen.id != "help-modal")
+        await pilot.pause()
+        assert app.screen.id == "compose", [s.id for s in app.screen_stack]
+    assert len(gate.messages) == 1
