@@ -59,6 +59,7 @@ class PreviewScreen(Screen[None]):
         self.profile = profile
         self.prepared: Prepared | None = None
         self._approved = False
+        self._ended = False  # the approved send has ended (the App's last, empty stage)
         # A preparation that failed while another screen was over this one: shown on resume.
         self._failure: MailError | None = None
 
@@ -82,6 +83,8 @@ class PreviewScreen(Screen[None]):
 
     def on_screen_resume(self) -> None:
         if self._approved:
+            if self._ended:  # the send ended while a modal was over this preview
+                self.dismiss(None)
             return
         if self._failure is not None:
             failure, self._failure = self._failure, None
@@ -183,6 +186,7 @@ class PreviewScreen(Screen[None]):
         self.post_message(SendApproved(prepared, password))
 
     def on_send_stage_reached(self, event: SendStageReached) -> None:
+        self._ended = self._approved and not event.stage
         text = f" Sending… {event.stage}   (escape: back to editing while it sends)"
         self.query_one("#stage", Static).update(text if event.stage else READY_HELP)
 
