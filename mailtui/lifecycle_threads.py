@@ -148,6 +148,17 @@ class DraftKeeper:
 
         return self._writer.submit(job)
 
+    def folder_notices(self) -> list[str]:
+        """Make sure of the drafts folder now (not at the first save, when no one would show
+        what the store says): the sentences about folders it had to tighten."""
+
+        def job() -> list[str]:
+            with contextlib.suppress(OSError):  # unwritable: the first save says so
+                self._store.folder("drafts")
+            return list(self._store.notices)
+
+        return self._writer.submit(job).result()
+
     def flush(self, timeout: float | None = None) -> None:
         """Wait until every write asked for so far is done."""
         self._writer.submit(lambda: None).result(timeout)

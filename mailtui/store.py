@@ -72,7 +72,12 @@ class Store:
             key = _unique_name()
         target = existing or box / "cur" / f"{key}:2,{flags}"
         temp = box / "tmp" / f"{key}.{next(_counter)}"
-        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE)
+        try:
+            fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE)
+        except FileNotFoundError:  # the folder was removed since it was checked: make it again
+            self._checked.discard(box)
+            target = existing or self.folder(name) / "cur" / f"{key}:2,{flags}"
+            fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE)
         try:
             with os.fdopen(fd, "wb") as handle:
                 handle.write(data)

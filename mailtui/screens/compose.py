@@ -11,6 +11,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Container
+from textual.content import Content
 from textual.markup import escape
 from textual.screen import Screen
 from textual.timer import Timer
@@ -47,6 +48,8 @@ class ComposeScreen(Screen):
         self._hidden = Draft()  # HIDDEN_FIELDS of the draft on screen
         # What was on screen when the last send began: edits after it are a separate draft.
         self._sending_snapshot: Draft | None = None
+        # The draft file a send owns until it ends: not listed, so never opened or deleted.
+        self._sending_key: str | None = None
 
     @property
     def host(self) -> Host:
@@ -86,7 +89,7 @@ class ComposeScreen(Screen):
             self._keeper.save(self.current_draft(), host.profile.name)
         elif not host.start_empty:
             self._restore_latest_draft()
-        for notice in host.store.notices:
+        for notice in self._keeper.folder_notices():
             self.notify(escape(notice), severity="warning", timeout=10)
 
     def on_unmount(self) -> None:
@@ -158,14 +161,18 @@ class ComposeScreen(Screen):
 
     def open_draft(self, key: str, restored: int = 0) -> None:
         """Show the stored draft `key` and make it the one this composer keeps."""
-        from mailtui.draft_mail import draft_from_message
+        from mailtui.screens.drafts import read_draft
 
         host = self.host
         stored = next((s for s in host.store.drafts() if s.key == key), None)
         if stored is None or self._keeper is None:
             self.notify("That draft is gone.", severity="warning")
             return
-        draft, profile_name = draft_from_message(host.store.read(stored))
+        loaded, problem = read_draft(host.store, stored)
+        if loaded is None:
+            self.notify(escape(problem), severity="warning", timeout=10)
+            return
+        draft, profile_name = loaded
         note = ""
         if profile_name and profile_name not in host.config.profiles:
             note = (
@@ -211,11 +218,13 @@ class ComposeScreen(Screen):
 
     # -- profile -----------------------------------------------------------------------------
 
-    def _profile_bar_text(self) -> str:
+    def _profile_bar_text(self) -> Content:
+        # Content, not markup: escape() cannot protect a name that ends in a backslash.
         profile = self.host.profile
-        return (
-            f" Profile [b]{escape(profile.name)}[/b] · {escape(profile.security_summary())}"
-            "   (ctrl+g to switch)"
+        return Content.assemble(
+            " Profile ",
+            (profile.name, "bold"),
+            f" · {profile.security_summary()}   (ctrl+g to switch)",
         )
 
     def _profile_class(self) -> str:
@@ -279,6 +288,8 @@ class ComposeScreen(Screen):
                 self._keeper.hand_over()
                 self.open_draft(key)
 
+        listed = [d for d in summaries(store) if d.key != self._sending_key]
+
         def delete(key: str) -> None:
             if key == current and self._keeper is not None:
                 self._keeper.discard().result()
@@ -286,7 +297,7 @@ class ComposeScreen(Screen):
             else:
                 store.remove_draft(key)
 
-        self.app.push_screen(DraftsModal(summaries(store), current, delete), chosen)
+        self.app.push_screen(DraftsModal(listed, current, delete), chosen)
 
     # -- actions -----------------------------------------------------------------------------
 
@@ -319,7 +330,8 @@ class ComposeScreen(Screen):
         assert prepared.draft is not None
         self._keeper.save(prepared.draft, prepared.profile.name)
         self._sending_snapshot = prepared.draft
-        return self._keeper.hand_over()
+        self._sending_key = self._keeper.hand_over()
+        return self._sending_key
 
     def action_attach(self) -> None:
         from mailtui.screens.modals import FilePickerModal
@@ -354,27 +366,31 @@ class ComposeScreen(Screen):
         """The sent draft is gone from disk. The composer empties unless it was edited
         during the send; a partial refusal's draft is shown if nothing else was typed."""
         unchanged = self.current_draft() == self._sending_snapshot
-        self._sending_snapshot = None
+        self._sending_snapshot = self._sending_key = None
         if not unchanged or self._keeper is None:
             self.save_draft_now()  # the edits made while sending are the next draft
             return
         if outcome.refused_only is not None and outcome.refused_draft is not None:
             self.fill(outcome.refused_only)
             key = outcome.refused_draft.name.split(":2,")[0]
-            self._keeper.adopt(key, self.current_draft(), self.host.profile.name)
+            # Written with the profile sent with; one chosen since (ctrl+g) is saved next.
+            self._keeper.adopt(key, self.current_draft(), outcome.prepared.profile.name)
+            self.save_draft_now()
             return
         self.fill(Draft())
         self.query_one("#to").focus()
 
-    def after_failure(self, sent_key: str | None) -> None:
+    def after_failure(self, sent_key: str | None, sent_profile: str) -> None:
         """The message is still a draft (under `sent_key`); without edits since, this
         composer takes that draft back; with edits, those are a draft of their own."""
         unchanged = self.current_draft() == self._sending_snapshot
-        snapshot, self._sending_snapshot = self._sending_snapshot, None
+        snapshot, self._sending_snapshot, self._sending_key = self._sending_snapshot, None, None
         if self._keeper is None:
             return
         if unchanged and snapshot is not None:
-            self._keeper.adopt(sent_key, snapshot, self.host.profile.name)
+            # On disk with the profile sent with; one chosen since (ctrl+g) is saved next.
+            self._keeper.adopt(sent_key, snapshot, sent_profile)
+            self.save_draft_now()
         else:
             self.save_draft_now()
             self.notify(

@@ -16,7 +16,10 @@ from textual.widgets import Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 if TYPE_CHECKING:
-    from mailtui.store import Store
+    from email.message import Message
+
+    from mailtui.draft import Draft
+    from mailtui.store import Store, Stored
 
 
 class DraftSummary(NamedTuple):
@@ -40,9 +43,32 @@ def summaries(store: Store) -> list[DraftSummary]:
             when = datetime.fromtimestamp(stored.path.stat().st_mtime)
         except OSError:
             continue
-        to = str(headers.get("To") or headers.get("X-Mailtui-Raw-To") or "")
-        found.append(DraftSummary(stored.key, when, to, str(headers.get("Subject") or "")))
+        found.append(DraftSummary(stored.key, when, _header(headers, "To"), _header(headers)))
     return found
+
+
+def read_draft(store: Store, stored: Stored) -> tuple[tuple[Draft, str] | None, str]:
+    """((the draft, its profile name), "") or (None, the sentence saying why not).
+
+    drafts/ is shared with other mail programs: a draft that cannot be decoded (an unknown
+    charset, a folder, a file gone meanwhile) is said, and left where it is."""
+    from email.errors import MessageError
+
+    from mailtui.draft_mail import draft_from_message
+
+    try:
+        return draft_from_message(store.read(stored)), ""
+    except (OSError, LookupError, ValueError, MessageError) as exc:
+        return None, f"The draft {stored.path} cannot be opened: {exc}. It is left as it is."
+    except (IndexError, AttributeError) as exc:  # the email parser's own bugs, e.g. "To: a@"
+        return None, f"The draft {stored.path} cannot be read ({exc!r}). It is left as it is."
+
+
+def _header(headers: Message, name: str = "Subject") -> str:
+    try:
+        return str(headers.get(name) or headers.get(f"X-Mailtui-Raw-{name}") or "")
+    except (IndexError, AttributeError, ValueError):  # the email parser fails on "To: a@"
+        return "(cannot be read)"
 
 
 class DraftsModal(ModalScreen[tuple[str, str] | None]):

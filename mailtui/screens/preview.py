@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, cast
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.markup import escape
+from textual.content import Content
 from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer, Static, TabbedContent, TabPane
@@ -72,6 +72,9 @@ class PreviewScreen(Screen[None]):
         self.profile = profile
         self.prepared: Prepared | None = None
         self._approved = False
+        self._ended = False  # the approved send has ended (the App's last, empty stage)
+        # A preparation that failed while another screen was over this one: shown on resume.
+        self._failure: MailError | None = None
         self._source: list[str] = []
         self._elisions: list[Elision] = []
         self._expanded: set[int] = set()
@@ -96,8 +99,16 @@ class PreviewScreen(Screen[None]):
 
     def on_screen_resume(self) -> None:
         if self._approved:
+            if self._ended:  # the send ended while a modal was over this preview
+                self.dismiss(None)
             return
-        if self.prepared is not None and self.host.profile != self.prepared.profile:
+        if self._failure is not None:
+            failure, self._failure = self._failure, None
+            self._fail(failure)
+            return
+        # Against the profile being shown or prepared: a change made while the preview was
+        # still preparing counts too (that preparation is then for a profile replaced).
+        if self.host.profile != self.profile:
             self.profile = self.host.profile
             self.prepared = None
             self._show_profile()
@@ -107,11 +118,15 @@ class PreviewScreen(Screen[None]):
 
     def _show_profile(self) -> None:
         profile = self.profile
-        notes = "".join(f"\n ⚠ {escape(note)}" for note in profile.notes())
+        notes = "".join(f"\n ⚠ {note}" for note in profile.notes())
         bar = self.query_one("#preview-bar", Static)
+        # Content, not markup: escape() cannot protect a name that ends in a backslash.
         bar.update(
-            f" Sending with [b]{escape(profile.name)}[/b] · "
-            f"{escape(profile.security_summary())}{notes}"
+            Content.assemble(
+                " Sending with ",
+                (profile.name, "bold"),
+                f" · {profile.security_summary()}{notes}",
+            )
         )
         bar.set_class(not profile.secure, "insecure")
 
@@ -167,10 +182,17 @@ class PreviewScreen(Screen[None]):
         view.scroll_to(y=max(0, self._elisions[number].start - folded - 2), animate=False)
 
     def on_preview_screen_preparation_failed(self, event: PreparationFailed) -> None:
+        if self.app.screen is not self:
+            # dismiss() pops the top screen: that would close settings, not this preview.
+            self._failure = event.error
+            return
+        self._fail(event.error)
+
+    def _fail(self, error: MailError) -> None:
         from mailtui.screens.modals import ErrorModal
 
         self.dismiss(None)
-        self.app.push_screen(ErrorModal(event.error, title="Cannot send this yet", kept=True))
+        self.app.push_screen(ErrorModal(error, title="Cannot send this yet", kept=True))
 
     def action_view(self, view_id: str) -> None:
         self.query_one(TabbedContent).active = view_id
@@ -205,6 +227,7 @@ class PreviewScreen(Screen[None]):
         self.post_message(SendApproved(prepared, password))
 
     def on_send_stage_reached(self, event: SendStageReached) -> None:
+        self._ended = self._approved and not event.stage
         text = f" Sending… {event.stage}   (escape: back to editing while it sends)"
         self.query_one("#stage", Static).update(text if event.stage else READY_HELP)
 
