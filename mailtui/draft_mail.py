@@ -11,11 +11,13 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from email.message import EmailMessage
 from email.utils import format_datetime
+from pathlib import Path
 
 from mailtui.draft import Draft
 from mailtui.errors import MailError
 from mailtui.message import (
     CONTENT_POLICY,
+    add_attachment,
     format_addresses,
     parse_addresses,
     read_attachment,
@@ -25,6 +27,7 @@ PROFILE_HEADER = "X-Mailtui-Profile"
 ATTACHMENT_HEADER = "X-Mailtui-Attachment"
 EXTRA_HEADER = "X-Mailtui-Header"
 RAW_PREFIX = "X-Mailtui-Raw-"
+DEFAULTS_HEADER = "X-Mailtui-Defaults"  # "applied": see Draft.defaults_applied
 NEWLINE_HEADER = (
     "X-Mailtui-Body-Newline"  # set_content ends a body with "\n"; remember if we added it
 )
@@ -59,6 +62,8 @@ def draft_to_message(draft: Draft, profile: str) -> EmailMessage:
     message[PROFILE_HEADER] = profile
     for name, value in draft.headers:
         message[EXTRA_HEADER] = _one_line(f"{name}: {value}")
+    if draft.defaults_applied:
+        message[DEFAULTS_HEADER] = "applied"
     for path in draft.attachments:
         message[ATTACHMENT_HEADER] = _one_line(path)
     body = draft.body
@@ -73,10 +78,7 @@ def draft_to_message(draft: Draft, profile: str) -> EmailMessage:
             attachment = read_attachment(path)
         except MailError:
             continue
-        maintype, _, subtype = attachment.content_type.partition("/")
-        message.add_attachment(
-            attachment.data, maintype=maintype, subtype=subtype, filename=attachment.filename
-        )
+        add_attachment(message, attachment)
     return message
 
 
@@ -108,6 +110,7 @@ def draft_from_message(message: EmailMessage) -> tuple[Draft, str]:
         html=html_part.get_content() if html_part is not None else "",
         attachments=tuple(str(p) for p in message.get_all(ATTACHMENT_HEADER, [])),
         headers=tuple(headers),
+        defaults_applied=message.get(DEFAULTS_HEADER) == "applied",
         **fields,  # type: ignore[arg-type]
     )
     return draft, str(message.get(PROFILE_HEADER, ""))
@@ -125,5 +128,35 @@ def narrowed_to(draft: Draft, keep: set[str]) -> Draft:
         return _as_tuple(format_addresses(kept))
 
     return draft._replace(
-        to=narrow(draft.to, "To"), cc=narrow(draft.cc, "Cc"), bcc=narrow(draft.bcc, "Bcc")
+        to=narrow(draft.to, "To"),
+        cc=narrow(draft.cc, "Cc"),
+        bcc=narrow(draft.bcc, "Bcc"),
+        defaults_applied=True,
     )
+
+
+def recover_attachments(
+    message: EmailMessage, draft: Draft, data_root: Path
+) -> tuple[Draft, list[str]]:
+    """A stored draft whose attachment files are gone still holds their bytes: write those
+    back (private files under the data folder) and point the draft at them."""
+    missing = [p for p in draft.attachments if not Path(p).expanduser().is_file()]
+    if not missing:
+        return draft, []
+    from mailtui.message_file import attachment_bytes, new_attachment_folder, write_private
+
+    parts: dict[str, list[EmailMessage]] = {}
+    for part in message.iter_attachments():
+        parts.setdefault(part.get_filename() or "", []).append(part)
+    folder = None
+    paths, notes = [], []
+    for path in draft.attachments:
+        name = Path(path).name
+        if path not in missing or not parts.get(name):
+            paths.append(path)
+            continue
+        folder = folder or new_attachment_folder(data_root)
+        kept = write_private(folder, name, attachment_bytes(parts[name].pop(0)))
+        paths.append(str(kept))
+        notes.append(f"{path} is gone; the copy kept in the draft is used: {kept}")
+    return draft._replace(attachments=tuple(paths)), notes

@@ -52,7 +52,7 @@ def _extra_lines(built: BuiltMessage) -> list[str]:
     for attachment in built.attachments:
         extras.append(
             f"Attachment: {attachment.filename} ({attachment.content_type}, "
-            f"{human_size(len(attachment.data))})"
+            f"{human_size(attachment.size)})"
         )
     return extras
 

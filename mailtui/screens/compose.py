@@ -29,7 +29,7 @@ if TYPE_CHECKING:
 
 AUTOSAVE_SECONDS = 1.0
 # Fields the composer has no widget for (a draft kept by the CLI, a reply): carried along.
-HIDDEN_FIELDS = ("reply_to", "html", "headers")
+HIDDEN_FIELDS = ("reply_to", "html", "headers", "defaults_applied")
 
 
 class ComposeScreen(Screen):
@@ -173,6 +173,8 @@ class ComposeScreen(Screen):
             self.notify(escape(problem), severity="warning", timeout=10)
             return
         draft, profile_name = loaded
+        if problem:  # attachments brought back from the draft's own copy
+            self.notify(escape(problem), title="Attachments", timeout=10)
         note = ""
         if profile_name and profile_name not in host.config.profiles:
             note = (
@@ -345,12 +347,26 @@ class ComposeScreen(Screen):
     def action_editor(self) -> None:
         from mailtui.screens.external_editor import edit_text
 
-        body = self.query_one("#body", TextArea)
-        edited, problem = edit_text(self.app, body.text)
+        # With edit_headers (mutt's), From, To, Cc, Bcc and Subject come above the body.
+        with_headers = self.host.config.edit_headers
+        draft = self.current_draft()
+        if with_headers:
+            from mailtui.editor_headers import draft_to_editor_text, editor_text_to_draft
+
+            text = draft_to_editor_text(draft)
+        else:
+            text = draft.body
+        edited, problem = edit_text(self.app, text)
         if problem:
             self.notify(escape(problem), title="Editor", severity="error", timeout=10)
+        elif edited is not None and with_headers:
+            result = editor_text_to_draft(edited, draft)
+            self.fill(result.draft)
+            self._schedule_save()
+            for said in result.problems:
+                self.notify(escape(said), title="Editor", severity="warning", timeout=10)
         elif edited is not None:
-            body.text = edited
+            self.query_one("#body", TextArea).text = edited
 
     # -- sending -----------------------------------------------------------------------------
 

@@ -48,16 +48,20 @@ def summaries(store: Store) -> list[DraftSummary]:
 
 
 def read_draft(store: Store, stored: Stored) -> tuple[tuple[Draft, str] | None, str]:
-    """((the draft, its profile name), "") or (None, the sentence saying why not).
+    """((the draft, its profile name), notes) or (None, the sentence saying why not).
 
     drafts/ is shared with other mail programs: a draft that cannot be decoded (an unknown
-    charset, a folder, a file gone meanwhile) is said, and left where it is."""
+    charset, a folder, a file gone meanwhile) is said, and left where it is. Attachments
+    whose files are gone come back from the bytes the draft holds (the notes say where)."""
     from email.errors import MessageError
 
-    from mailtui.draft_mail import draft_from_message
+    from mailtui.draft_mail import draft_from_message, recover_attachments
 
     try:
-        return draft_from_message(store.read(stored)), ""
+        message = store.read(stored)
+        draft, profile = draft_from_message(message)
+        draft, notes = recover_attachments(message, draft, store.root)
+        return (draft, profile), "\n".join(notes)
     except (OSError, LookupError, ValueError, MessageError) as exc:
         return None, f"The draft {stored.path} cannot be opened: {exc}. It is left as it is."
     except (IndexError, AttributeError) as exc:  # the email parser's own bugs, e.g. "To: a@"
