@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, BinaryIO, NamedTuple
 
 from textual import on
 from textual.app import ComposeResult
@@ -39,12 +39,24 @@ def summaries(store: Store) -> list[DraftSummary]:
     for stored in reversed(store.drafts()):
         try:
             with stored.path.open("rb") as handle:
-                headers = parser.parse(handle)
+                headers = parser.parsebytes(_header_block(handle))
             when = datetime.fromtimestamp(stored.path.stat().st_mtime)
         except OSError:
             continue
         found.append(DraftSummary(stored.key, when, _header(headers, "To"), _header(headers)))
     return found
+
+
+def _header_block(handle: BinaryIO, limit: int = 256 * 1024) -> bytes:
+    """The header lines only: the parser would read a 27 MB draft whole to list its Subject."""
+    lines = []
+    size = 0
+    for line in handle:
+        if line in (b"\n", b"\r\n") or size > limit:
+            break
+        lines.append(line)
+        size += len(line)
+    return b"".join(lines)
 
 
 def read_draft(store: Store, stored: Stored) -> tuple[tuple[Draft, str] | None, str]:
