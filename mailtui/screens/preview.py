@@ -51,14 +51,16 @@ class PreviewScreen(Screen[None]):
         def __init__(
             self,
             prepared: Prepared,
-            views: dict[str, list[str]],
+            views: dict[str, tuple[list[str], int]],
             source: list[str],
+            source_width: int,
             elisions: list[Elision],
         ) -> None:
             super().__init__()
             self.prepared = prepared
             self.views = views
             self.source = source
+            self.source_width = source_width
             self.elisions = elisions
 
     class PreparationFailed(Message):
@@ -76,6 +78,7 @@ class PreviewScreen(Screen[None]):
         # A preparation that failed while another screen was over this one: shown on resume.
         self._failure: MailError | None = None
         self._source: list[str] = []
+        self._source_width = 0
         self._elisions: list[Elision] = []
         self._expanded: set[int] = set()
 
@@ -133,7 +136,14 @@ class PreviewScreen(Screen[None]):
     @work(thread=True, exclusive=True, exit_on_error=False, group="prepare")
     def _prepare(self, draft: Draft, profile: Profile) -> None:
         from mailtui.lifecycle import prepare
-        from mailtui.render import render_dummy, render_envelope, shown_lines, source_lines
+        from mailtui.render import (
+            render_dummy,
+            render_envelope,
+            shown_lines,
+            source_lines,
+            split_lines,
+        )
+        from mailtui.widgets.line_view import widest
 
         try:
             prepared = prepare(draft, profile)
@@ -142,20 +152,24 @@ class PreviewScreen(Screen[None]):
             return
         assert prepared.built is not None
         source, elisions = source_lines(prepared)
-        views = {
-            "dummy": render_dummy(prepared.built).split("\n"),
+        texts = {
+            "dummy": split_lines(render_dummy(prepared.built) + "\n"),
             "source": shown_lines(source, elisions, set()),
-            "envelope": render_envelope(prepared).rstrip("\n").split("\n"),
+            "envelope": split_lines(render_envelope(prepared)),
         }
-        self.post_message(self.MessagePrepared(prepared, views, source, elisions))
+        # Widths are measured here, off the UI thread, which then only draws visible lines.
+        views = {view_id: (lines, widest(lines)) for view_id, lines in texts.items()}
+        message = self.MessagePrepared(prepared, views, source, widest(source), elisions)
+        self.post_message(message)
 
     def on_preview_screen_message_prepared(self, event: MessagePrepared) -> None:
         prepared = event.prepared
         if prepared.profile != self.profile:
             return  # prepared for a profile that was replaced since
-        for view_id, lines in event.views.items():
-            self.query_one(f"#{view_id}-text", LineView).set_lines(lines)
+        for view_id, (lines, width) in event.views.items():
+            self.query_one(f"#{view_id}-text", LineView).set_lines(lines, width)
         self._source, self._elisions, self._expanded = event.source, event.elisions, set()
+        self._source_width = event.source_width
         self.prepared = prepared
         self.query_one("#stage", Static).update(READY_HELP)
 
@@ -171,7 +185,9 @@ class PreviewScreen(Screen[None]):
         number = hidden[0]
         self._expanded.add(number)
         view = self.query_one("#source-text", LineView)
-        view.set_lines(shown_lines(self._source, self._elisions, self._expanded))
+        view.set_lines(
+            shown_lines(self._source, self._elisions, self._expanded), self._source_width
+        )
         self.action_view("source")
         # Where that part now starts in what is shown: earlier elisions still take one line.
         folded = sum(
