@@ -15,12 +15,13 @@ from textual.content import Content
 from textual.markup import escape
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Footer, Input, Label, Static, TextArea
+from textual.widgets import Input, Label, Static, TextArea
 
 from mailtui.draft import Draft, subject_with_prefix
 from mailtui.screens.events import DraftNotSaved, SendStageReached
 from mailtui.widgets.address_input import AddressInput
 from mailtui.widgets.attachment_list import AttachmentList
+from mailtui.widgets.key_footer import KeyFooter
 
 if TYPE_CHECKING:
     from mailtui.lifecycle import Outcome, Prepared
@@ -71,7 +72,7 @@ class ComposeScreen(Screen):
         yield TextArea(id="body", soft_wrap=True, tab_behavior="focus")
         yield Static(id="status", markup=False)
         # Compact: every key fits in 100 columns, and it builds in a third of the time.
-        yield Footer(compact=True)
+        yield KeyFooter(compact=True)
 
     # Focus starts in To as the screen activates, not after: a later focus change would make
     # the footer rebuild its keys before the first frame.
