@@ -109,7 +109,7 @@ class MailtuiApp(App[None]):
     def action_help(self) -> None:
         from mailtui.screens.keys import KeysScreen, key_groups
 
-        if self.screen.id != "keys-modal":
+        if self.screen.id != "help-modal":
             self.push_screen(KeysScreen(key_groups(self, self.screen)))
 
     def action_transcript(self) -> None:

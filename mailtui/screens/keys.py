@@ -84,7 +84,7 @@ class KeysScreen(ModalScreen[None]):
     BINDINGS = [Binding("escape,f1,q", "close", "Close", id="close_keys")]
 
     def __init__(self, groups: list[KeyGroup]) -> None:
-        super().__init__(id="keys-modal")
+        super().__init__(id="help-modal")
         self.groups = groups
 
     def compose(self) -> ComposeResult:
