@@ -192,18 +192,24 @@ class ComposeScreen(Screen):
         elif note:
             self.notify(note.strip(), severity="warning")
 
-    def save_draft_now(self, wait: bool = False) -> None:
+    def save_draft_now(self, wait: bool = False) -> bool:
+        """Save what is on screen. With `wait`: False when it could not be written."""
         if self._save_timer is not None:
             self._save_timer.stop()
             self._save_timer = None
         if not self.is_mounted or self._keeper is None:
-            return
+            return True
         draft = self.current_draft()
         if draft == self._sending_snapshot:
-            return  # exactly what is being sent: that draft file belongs to the send
+            return True  # exactly what is being sent: that draft file belongs to the send
         self._keeper.save(draft, self.host.profile.name)
         if wait:
             self._keeper.flush()
+            return not self._keeper.failing
+        return True
+
+    def unsaved_reason(self) -> str:
+        return self._keeper.last_failure if self._keeper is not None else ""
 
     def _schedule_save(self) -> None:
         # Not reset on every key: a steady typist is still saved every AUTOSAVE_SECONDS.
