@@ -1,0 +1,194 @@
+"""The copy in the server's Sent folder, against a real Dovecot and raw sockets."""
+
+from __future__ import annotations
+
+import socket
+import ssl
+from collections.abc import Iterator
+from types import SimpleNamespace
+
+import pytest
+from dovecot_server import DOVECOT, IMAP_PASSWORD, IMAP_USER, SENT_SPECIAL, running_dovecot
+
+from conftest import Certs, free_port
+from mailtui import imap_sent
+from mailtui.config import Profile
+from mailtui.errors import AuthError, ConnectError, TlsError
+
+SENT_BYTES = (
+    b"Bcc: hidden@example.com\r\n"
+    b"From: Sender <sender@example.com>\r\n"
+    b"To: rcpt@example.com\r\n"
+    b"Subject: copy test\r\n"
+    b"Message-ID: <copy-1@example.com>\r\n"
+    b"\r\n"
+    b"Line one\r\nLine two with trailing space \r\n"
+)
+
+needs_dovecot = pytest.mark.skipif(
+    not DOVECOT, reason="dovecot not installed: apt-get install dovecot-imapd"
+)
+
+
+def imap_profile(port: int, **keys) -> SimpleNamespace:
+    """A profile with the IMAP keys (read by getattr until they join the profile schema)."""
+    base = Profile(name="test", host="127.0.0.1", username=IMAP_USER, timeout=5)._asdict()
+    base.update(imap_host="127.0.0.1", imap_port=port, imap_security="ssl")
+    base.update(keys)
+    return SimpleNamespace(**base)
+
+
+@pytest.fixture(scope="module")
+def dovecot(certs: Certs) -> Iterator:
+    if not DOVECOT:
+        pytest.skip("dovecot not installed: apt-get install dovecot-imapd")
+    with running_dovecot(certs.server) as server:
+        yield server
+
+
+@needs_dovecot
+def test_copy_is_the_exact_sent_bytes_seen_in_the_special_use_folder(dovecot, certs):
+    profile = imap_profile(dovecot.imaps_port, ca_file=str(certs.ca_file))
+    before = len(dovecot.messages(SENT_SPECIAL, certs.ca_file))
+    where = imap_sent.append_sent_copy(profile, IMAP_PASSWORD, SENT_BYTES)
+    assert where == f"127.0.0.1: {SENT_SPECIAL}"
+    stored = dovecot.messages(SENT_SPECIAL, certs.ca_file)
+    assert len(stored) == before + 1
+    flags, body = stored[-1]
+    assert body == SENT_BYTES  # Bcc kept, bytes untouched
+    assert b"\\Seen" in flags
+    assert dovecot.messages("Sent", certs.ca_file) == []  # not the folder merely named Sent
+
+
+@needs_dovecot
+def test_starttls_copy_and_a_named_folder_created_on_demand(dovecot, certs):
+    profile = imap_profile(
+        dovecot.imap_port,
+        imap_security="starttls",
+        ca_file=str(certs.ca_file),
+        imap_sent_folder="Archive/Outgoing",
+    )
+    assert imap_sent.append_sent_copy(profile, IMAP_PASSWORD, SENT_BYTES).endswith(
+        "Archive/Outgoing"
+    )
+    assert [body for _, body in dovecot.messages("Archive/Outgoing", certs.ca_file)] == [SENT_BYTES]
+
+
+@needs_dovecot
+def test_a_retry_that_finds_its_copy_does_not_store_a_second(dovecot, certs):
+    profile = imap_profile(dovecot.imaps_port, ca_file=str(certs.ca_file))
+    data = SENT_BYTES.replace(b"copy-1@", b"copy-retry@")
+    for _ in range(2):
+        imap_sent.append_sent_copy(
+            profile, IMAP_PASSWORD, data, message_id="<copy-retry@example.com>", check_first=True
+        )
+    stored = [body for _, body in dovecot.messages(SENT_SPECIAL, certs.ca_file)]
+    assert stored.count(data) == 1
+
+
+@needs_dovecot
+def test_check_reports_each_imap_stage(dovecot, certs):
+    profile = imap_profile(dovecot.imaps_port, ca_file=str(certs.ca_file))
+    stages, error = imap_sent.check(profile, IMAP_PASSWORD)
+    assert error is None
+    names = [s.stage for s in stages]
+    assert names == ["IMAP connect", "IMAP TLS", "IMAP LOGIN", "IMAP folder"]
+    assert all(s.ok for s in stages)
+    assert SENT_SPECIAL in stages[-1].detail
+
+
+@needs_dovecot
+def test_untrusted_certificate_means_no_login(dovecot, certs):
+    logins = dovecot.logins()
+    profile = imap_profile(dovecot.imaps_port)  # no ca_file: the test CA is not trusted
+    with pytest.raises(TlsError) as caught:
+        imap_sent.append_sent_copy(profile, IMAP_PASSWORD, SENT_BYTES)
+    assert "rejected" in caught.value.message
+    assert caught.value.exit_code == 69
+    assert dovecot.logins() == logins
+    assert IMAP_PASSWORD not in str(caught.value)
+
+
+@needs_dovecot
+def test_wrong_password_is_an_auth_error(dovecot, certs):
+    profile = imap_profile(dovecot.imaps_port, ca_file=str(certs.ca_file))
+    with pytest.raises(AuthError) as caught:
+        imap_sent.append_sent_copy(profile, "wrong", SENT_BYTES)
+    assert caught.value.exit_code == 77
+    assert "wrong" not in str(caught.value)
+
+
+@needs_dovecot
+def test_pinned_fingerprint_of_another_certificate_means_no_login(dovecot, certs):
+    logins = dovecot.logins()
+    pin = Certs.fingerprint(certs.other_ca_server)
+    profile = imap_profile(dovecot.imaps_port, tls_fingerprint=pin)
+    with pytest.raises(TlsError, match="tls_fingerprint"):
+        imap_sent.append_sent_copy(profile, IMAP_PASSWORD, SENT_BYTES)
+    assert dovecot.logins() == logins
+
+
+def test_server_down_is_temporary():
+    profile = imap_profile(free_port())
+    with pytest.raises(ConnectError) as caught:
+        imap_sent.append_sent_copy(profile, IMAP_PASSWORD, SENT_BYTES)
+    assert caught.value.exit_code == 75
+
+
+def _plain_imap(capabilities: bytes, heard: list[bytes], tls: ssl.SSLContext | None = None):
+    """A raw IMAP peer: greets, answers CAPABILITY, and with `tls` starts TLS when asked."""
+
+    def script(conn: socket.socket) -> None:
+        conn.settimeout(5)
+        conn.sendall(b"* OK raw IMAP ready\r\n")
+        reader = conn.makefile("rb")
+        while line := reader.readline():
+            heard.append(line)
+            tag, _, rest = line.partition(b" ")
+            verb = rest.split(b" ", 1)[0].strip().upper()
+            if verb == b"CAPABILITY":
+                conn.sendall(b"* CAPABILITY " + capabilities + b"\r\n" + tag + b" OK done\r\n")
+            elif verb == b"STARTTLS" and tls is not None:
+                conn.sendall(tag + b" OK begin TLS\r\n")
+                with tls.wrap_socket(conn, server_side=True) as secured:
+                    heard.append(secured.recv(1024))
+                return
+            else:
+                conn.sendall(tag + b" OK fine\r\n")
+
+    return script
+
+
+def test_starttls_not_offered_means_no_login(raw_server):
+    heard: list[bytes] = []
+    server = raw_server(_plain_imap(b"IMAP4rev1 AUTH=PLAIN", heard))
+    profile = imap_profile(server.port, imap_security="starttls")
+    with pytest.raises(TlsError, match="STARTTLS"):
+        imap_sent.append_sent_copy(profile, IMAP_PASSWORD, SENT_BYTES)
+    assert heard and not any(b"LOGIN" in line.upper() for line in heard)
+
+
+def test_untrusted_certificate_after_starttls_means_no_login(raw_server, certs):
+    heard: list[bytes] = []
+    tls = Certs.context(certs.other_ca_server)
+    server = raw_server(_plain_imap(b"IMAP4rev1 STARTTLS", heard, tls))
+    profile = imap_profile(server.port, imap_security="starttls", ca_file=str(certs.ca_file))
+    with pytest.raises(TlsError, match="rejected"):
+        imap_sent.append_sent_copy(profile, IMAP_PASSWORD, SENT_BYTES)
+    assert any(b"STARTTLS" in line for line in heard)
+    assert not any(b"LOGIN" in line.upper() for line in heard if isinstance(line, bytes))
+
+
+def test_list_replies_are_parsed_quoted_atom_and_literal():
+    lines = [
+        b'(\\HasNoChildren) "/" INBOX',
+        b'(\\HasNoChildren \\Sent) "/" "Sent \\"Items\\""',
+        (b'(\\Sent) "." {9}', b"Sent Mail"),
+        None,
+    ]
+    parsed = imap_sent.parse_list(lines)
+    assert parsed == [
+        ({"\\hasnochildren"}, "INBOX"),
+        ({"\\hasnochildren", "\\sent"}, 'Sent "Items"'),
+        ({"\\sent"}, "Sent Mail"),
+    ]
