@@ -296,6 +296,12 @@ class Outbox:
         """Data files with no state file: an add or a removal cut short by a crash."""
         now = time.time() if now is None else now
         known = {path.stem for path in (self.root / "state").glob("*.json")}
+        # Temp files of a write cut short (tmp/, and the state files' own) go the same way.
+        leftovers = [*(self.root / "tmp").glob("*"), *(self.root / "state").glob(".*.tmp")]
+        for path in leftovers:
+            with contextlib.suppress(FileNotFoundError):
+                if now - path.stat().st_mtime > older_than:
+                    path.unlink()
         for path in (self.root / "cur").glob("*:2,*"):
             entry_id = path.name.split(":", 1)[0]
             with contextlib.suppress(FileNotFoundError):
