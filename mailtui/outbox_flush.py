@@ -170,7 +170,13 @@ def _failed(
         outbox.save(entry._replace(state=HELD, last_error=reason))
         return Attempt(entry, HELD_OUTCOME, reason, EX_TEMPFAIL)
     if _message_refused(error):
-        draft = courier.keep_draft(entry, data, said)
+        try:
+            draft = courier.keep_draft(entry, data, said)
+        except OSError as write_error:
+            # The draft could not be written: the message stays here, held, rather than lost.
+            reason = f"{said} — and it could not be moved to drafts: {write_error}"
+            outbox.save(entry._replace(state=HELD, last_error=reason))
+            return Attempt(entry, HELD_OUTCOME, reason, error.exit_code)
         outbox.remove(entry)
         return Attempt(entry, DRAFTED, said, error.exit_code, draft)
     due = now + backoff(entry.attempts)
@@ -195,8 +201,11 @@ def _delivered(
     draft = None
     if never:
         reason = "refused: " + "; ".join(f"{r}: {c} {t}" for r, (c, t) in never.items())
-        draft = courier.keep_draft(entry._replace(recipients=tuple(never)), data, reason)
-        warnings.append(f"{reason} (kept as a draft: {draft})")
+        try:
+            draft = courier.keep_draft(entry._replace(recipients=tuple(never)), data, reason)
+            warnings.append(f"{reason} (kept as a draft: {draft})")
+        except OSError as write_error:
+            warnings.append(f"{reason} (NOT kept as a draft: {write_error})")
     wants_copy = courier.wants_server_copy(entry)
     copy = None
     if wants_copy and later:
@@ -271,7 +280,12 @@ def _expire(outbox: Outbox, courier: Courier, entry: Entry) -> Attempt:
     if entry.kind == IMAP_COPY:
         outbox.remove(entry)  # delivered long ago; only the server copy is given up
         return Attempt(entry, DROPPED, "gave up the copy in the server's Sent folder: " + reason)
-    draft = courier.keep_draft(entry, outbox.data(entry), reason)
+    try:
+        draft = courier.keep_draft(entry, outbox.data(entry), reason)
+    except OSError as write_error:
+        return Attempt(
+            entry, DEFERRED, f"{reason}; drafts not writable: {write_error}", EX_TEMPFAIL
+        )
     outbox.remove(entry)
     return Attempt(entry, DRAFTED, reason, EX_UNAVAILABLE, draft)
 
@@ -285,7 +299,15 @@ def drop(outbox: Outbox, courier: Courier, entry_id: str) -> Attempt:
         if entry.kind == IMAP_COPY:
             outbox.remove(entry)
             return Attempt(entry, DROPPED, "the copy in the server's Sent folder is given up")
-        draft = courier.keep_draft(entry, outbox.data(entry), "dropped from the outbox")
+        try:
+            draft = courier.keep_draft(entry, outbox.data(entry), "dropped from the outbox")
+        except OSError as write_error:
+            raise MailError(
+                f"Outbox entry {entry.id} stays: it could not be moved to drafts "
+                f"({write_error.strerror or write_error}).",
+                hint="Check the space and permissions of the data folder.",
+                exit_code=EX_TEMPFAIL,
+            ) from None
         outbox.remove(entry)
         return Attempt(entry, DRAFTED, "dropped from the outbox", EX_OK, draft)
 

@@ -17,10 +17,8 @@ import contextlib
 import fcntl
 import json
 import os
-import secrets
 import time
 from collections.abc import Iterator
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import NamedTuple
 
@@ -107,7 +105,7 @@ def parse_age(value: object, where: str = "queue_max_age") -> float:
 
 def write_atomically(path: Path, data: bytes) -> None:
     """Temp file in the same folder, fsync, rename, fsync the folder: old or new, never half."""
-    temp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
+    temp = path.with_name(f".{path.name}.{os.urandom(4).hex()}.tmp")
     fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     try:
         with os.fdopen(fd, "wb") as handle:
@@ -131,8 +129,8 @@ def _fsync_dir(folder: Path) -> None:
 
 
 def _new_id(now: float) -> str:
-    stamp = datetime.fromtimestamp(now, timezone.utc).strftime("%Y%m%d-%H%M%S")
-    return f"{stamp}-{secrets.token_hex(3)}"
+    stamp = time.strftime("%Y%m%d-%H%M%S", time.gmtime(now))
+    return f"{stamp}-{os.urandom(3).hex()}"
 
 
 class Outbox:
@@ -179,7 +177,7 @@ class Outbox:
             entry_id = _new_id(now)
         # The bytes first (tmp/, fsync, rename into cur/), then the state file that commits
         # the entry: a crash in between leaves an orphan data file, never a half entry.
-        temp = self.root / "tmp" / f"{entry_id}.{secrets.token_hex(4)}"
+        temp = self.root / "tmp" / f"{entry_id}.{os.urandom(4).hex()}"
         fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
