@@ -139,7 +139,7 @@ def test_a_5xx_moves_the_message_to_drafts_with_the_reason(outbox, smtp_server):
 
 
 def test_a_connection_lost_after_the_data_is_held_not_resent(outbox, raw_server):
-    server = raw_server(scripted_smtp(drop_after_data_bytes=len(DATA) + 5))
+    server = raw_server(scripted_smtp(drop_after_data_bytes=len(DATA)))
     entry = queue(outbox)
     [attempt] = flush(outbox, Courier(server.port))
     assert attempt.outcome == HELD_OUTCOME and "may have been delivered" in attempt.detail
@@ -242,3 +242,18 @@ def test_an_unknown_id_is_a_clear_usage_error(outbox):
     with pytest.raises(MailError, match="no outbox entry") as caught:
         outbox.find("nope")
     assert caught.value.exit_code == 64
+
+
+def test_a_5xx_with_drafts_unwritable_keeps_the_message_held(outbox, smtp_server):
+    server = smtp_server(data_reply="554 5.7.1 no")
+    queue(outbox)
+    courier = Courier(server.port)
+
+    def cannot_write(entry, data, reason):  # type: ignore[no-untyped-def]
+        raise PermissionError(13, "Permission denied")
+
+    courier.keep_draft = cannot_write  # type: ignore[method-assign]
+    [attempt] = flush(outbox, courier)
+    assert attempt.outcome == HELD_OUTCOME and "could not be moved to drafts" in attempt.detail
+    [kept] = outbox.entries()
+    assert kept.state == HELD and outbox.data(kept) == DATA
