@@ -7,6 +7,7 @@ This path must stay light: it never imports Textual (the composer is loaded only
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -15,7 +16,14 @@ from typing import NoReturn
 from mailtui import __version__, locations
 from mailtui.config import Config, Profile, load_config
 from mailtui.draft import Draft
-from mailtui.errors import EX_OK, InputFileError, MailError, MessageError, UsageError
+from mailtui.errors import (
+    EX_OK,
+    ConfigError,
+    InputFileError,
+    MailError,
+    MessageError,
+    UsageError,
+)
 
 PROG = "mailtui"
 
@@ -56,6 +64,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog=PROG, description="A terminal mail composer with a verified SMTP engine.")
     parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
     _common(parser, suppress=False)
+    parser.add_argument(
+        "--new", action="store_true", help="start the composer with an empty message"
+    )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
     send = commands.add_parser("send", help="build, validate and send a message")
@@ -84,7 +95,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command is None:
             return _composer(args)
-        config = load_config(locations.config_path(args.config))
+        config = load_config(config_path(args))
         for warning in config.warnings:
             _say(f"warning: {warning}")
         handler = {"send": _send, "preview": _preview, "check": _check, "profiles": _profiles}
@@ -97,11 +108,33 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
 
 
+def config_path(args: argparse.Namespace) -> Path:
+    """The config file to read. Only the default location may be absent (then the built-in
+    dummy profile runs); a file named by --config or $MAILTUI_CONFIG must exist, or a typo
+    would silently send nothing."""
+    path = locations.config_path(args.config)
+    explicit = args.config or os.environ.get("MAILTUI_CONFIG", "")
+    if explicit and not path.exists():
+        source = "--config" if args.config else "$MAILTUI_CONFIG"
+        raise ConfigError(
+            f"The config file {path} (from {source}) does not exist.",
+            hint="Check the path, or leave it out to use "
+            f"{locations.display_path(locations.config_path(None))} or the built-in profile.",
+        )
+    return path
+
+
 def _composer(args: argparse.Namespace) -> int:
+    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        raise UsageError(
+            "The composer needs a terminal on standard input and output.",
+            hint="Run mailtui in a terminal, or use `mailtui send` from scripts.",
+        )
+    path = config_path(args)
     from mailtui.app import run_app  # Textual loads here, and only here
     from mailtui.store import Store
 
-    return run_app(locations.config_path(args.config), Store(locations.data_dir()), args.profile)
+    return run_app(path, Store(locations.data_dir()), args.profile, new=args.new)
 
 
 def _say(text: str) -> None:
@@ -113,6 +146,8 @@ def _report(exc: MailError) -> None:
     _say(f"error{stage}: {exc}")
     if exc.draft_path:
         _say(f"the message is kept as a draft: {exc.draft_path}")
+    if exc.draft_error:
+        _say(exc.draft_error)
 
 
 def _draft_from_args(args: argparse.Namespace) -> Draft:
@@ -143,6 +178,9 @@ def _body(args: argparse.Namespace) -> str:
         return args.body
     if args.body_file is not None:
         return _read_text(args.body_file, "body file")
+    if not sys.stdin.isatty():
+        # As mail(1): `echo text | mailtui send --to …` sends that text.
+        return _read_text("-", "body on standard input")
     return ""
 
 
@@ -189,19 +227,20 @@ def _transcript(args: argparse.Namespace):  # type: ignore[no-untyped-def]
 
 
 def _send(args: argparse.Namespace, config: Config) -> int:
-    from mailtui.delivery import deliver
+    from mailtui.lifecycle import prepare, send_or_keep
     from mailtui.store import Store
 
     profile = config.profile(args.profile)
-    draft = _draft_from_args(args)
+    prepared = prepare(_draft_from_args(args), profile)  # a MessageError: nothing attempted
     store = Store(locations.data_dir())
-    done = deliver(
-        draft,
-        profile,
+    done = send_or_keep(
+        prepared,
         store,
         password_prompt=_terminal_prompt(),
         transcript=_transcript(args),
     )
+    for notice in store.notices:
+        _say(notice)
     for warning in done.warnings:
         _say(warning)
     if profile.handler == "dummy":
@@ -221,18 +260,18 @@ def _send(args: argparse.Namespace, config: Config) -> int:
 
 
 def _preview(args: argparse.Namespace, config: Config) -> int:
-    from mailtui.delivery import prepare
+    from mailtui.lifecycle import prepare
     from mailtui.render import render_dummy, render_envelope, render_source
 
-    profile = config.profile(args.profile)
-    built = prepare(_draft_from_args(args), profile)
+    prepared = prepare(_draft_from_args(args), config.profile(args.profile))
     if args.source:
-        sys.stdout.buffer.write(render_source(built))
+        sys.stdout.buffer.write(render_source(prepared))
         sys.stdout.flush()
     elif args.envelope:
-        print(render_envelope(built, profile), end="")
+        print(render_envelope(prepared), end="")
     else:
-        print(render_dummy(built))
+        assert prepared.built is not None
+        print(render_dummy(prepared.built))
     return EX_OK
 
 

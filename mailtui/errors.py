@@ -39,8 +39,10 @@ class MailError(Exception):
         self.hint = hint
         if exit_code is not None:
             self.exit_code = exit_code
-        # Set by delivery when the message was kept as a draft because of this error.
+        # Set by the lifecycle when the message was kept as a draft because of this error,
+        # or, when even that failed, the sentence saying so.
         self.draft_path: str = ""
+        self.draft_error: str = ""
 
     def __str__(self) -> str:
         parts = [self.message]

@@ -1,12 +1,15 @@
-"""The three views of one built message (DESIGN §4): Cement's dummy text, the wire source,
-and the envelope. All three come from the same BuiltMessage the transport sends."""
+"""The three views of one prepared message (DESIGN §4): Cement's dummy text, the wire source,
+and the envelope. All three come from the same Prepared the transport sends."""
 
 from __future__ import annotations
 
 from email.message import EmailMessage
+from typing import TYPE_CHECKING
 
-from mailtui.config import Profile
 from mailtui.message import BuiltMessage, format_addresses
+
+if TYPE_CHECKING:
+    from mailtui.lifecycle import Prepared
 
 RULE_WIDTH = 77
 
@@ -54,24 +57,25 @@ def _extra_lines(built: BuiltMessage) -> list[str]:
     return extras
 
 
-def render_source(built: BuiltMessage) -> bytes:
+def render_source(prepared: Prepared) -> bytes:
     """Exactly the bytes that go after DATA."""
-    return built.as_bytes()
+    return prepared.data
 
 
-def render_envelope(built: BuiltMessage, profile: Profile) -> str:
-    data = built.as_bytes()
+def render_envelope(prepared: Prepared) -> str:
+    built, profile, data = prepared.built, prepared.profile, prepared.data
+    assert built is not None  # raw input (sendmail) has no preview
     bcc = {a.addr_spec for a in built.bcc} - {a.addr_spec for a in (*built.to, *built.cc)}
     lines = [
         f"Profile:   {profile.name} ({profile.security_summary()})",
-        f"MAIL FROM: <{built.envelope_from}>",
+        f"MAIL FROM: <{prepared.envelope_from}>",
     ]
-    for recipient in built.recipients:
+    for recipient in prepared.recipients:
         lines.append(
             f"RCPT TO:   <{recipient}>"
             + ("   (Bcc: not in the headers)" if recipient in bcc else "")
         )
-    if built.needs_smtputf8:
+    if prepared.smtputf8:
         lines.append("SMTPUTF8:  needed (an address is not ASCII); the server must offer it")
     lines.append(f"Size:      {len(data)} bytes ({human_size(len(data))})")
     lines.append("MIME:")

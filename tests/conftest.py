@@ -6,10 +6,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hashlib
+import io
 import json
 import os
 import socket
 import ssl
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -299,11 +301,16 @@ class CliResult:
 
 
 @pytest.fixture
-def run(home: Path, capsys: pytest.CaptureFixture[str]) -> Callable[..., CliResult]:
-    """Run the real command line in-process: run("send", "--to", ...)."""
+def run(
+    home: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> Callable[..., CliResult]:
+    """Run the real command line in-process: run("send", "--to", ..., stdin=b"...").
 
-    def invoke(*argv: str) -> CliResult:
+    Standard input is a pipe holding `stdin` (empty by default), as under cron or a script."""
+
+    def invoke(*argv: str, stdin: bytes = b"") -> CliResult:
         capsys.readouterr()
+        monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(stdin), encoding="utf-8"))
         try:
             code = cli.main(list(argv))
         except SystemExit as exc:  # argparse's --help, --version and usage errors

@@ -86,9 +86,9 @@ async def test_no_output_channel_ever_shows_the_password(
 
     from conftest import wait_for
     from mailtui.config import load_config
-    from mailtui.delivery import deliver
     from mailtui.draft import Draft
     from mailtui.errors import MailError
+    from mailtui.lifecycle import prepare, send_or_keep
     from mailtui.store import Store
 
     seen: list[str] = []
@@ -109,7 +109,8 @@ async def test_no_output_channel_ever_shows_the_password(
                 seen += [result.out, result.err]
             profile = load_config(config).profile()
             try:
-                deliver(Draft(to=("a@example.com",), body="x"), profile, Store(home / "data2"))
+                prepared = prepare(Draft(to=("a@example.com",), body="x"), profile)
+                send_or_keep(prepared, Store(home / "data2"))
             except MailError as exc:
                 seen += [str(exc), repr(exc), exc.message, exc.hint, exc.reply]
         assert server.handler.seen_auth  # the exchanges really happened

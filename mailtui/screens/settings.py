@@ -28,7 +28,7 @@ from mailtui.transport import CheckReport, check
 from mailtui.widgets.stage_list import StageList
 
 if TYPE_CHECKING:
-    from mailtui.app import MailtuiApp
+    from mailtui.screens.host import Host
 
 # (key, label, kind): the form, in the order a person thinks about a server.
 FORM = (
@@ -151,7 +151,7 @@ class SettingsScreen(Screen):
         Binding("escape", "close", "Back", id="close_settings"),
     ]
 
-    app: MailtuiApp
+    app: Host  # type: ignore[assignment]
 
     def __init__(self) -> None:
         super().__init__(id="settings")
