@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import NoReturn
 
 from mailtui import __version__, locations
+from mailtui.commands import outbox as outbox_command
 from mailtui.config import Config, Profile, load_config
 from mailtui.draft import Draft
 from mailtui.errors import (
@@ -73,6 +74,9 @@ def build_parser() -> argparse.ArgumentParser:
     _common(send, suppress=True)
     _message_options(send)
     send.add_argument("--debug", action="store_true", help="show the SMTP conversation")
+    send.add_argument(
+        "--queue", action="store_true", help="on a temporary failure, queue it in the outbox"
+    )
 
     preview = commands.add_parser("preview", help="show the message without sending it")
     _common(preview, suppress=True)
@@ -85,6 +89,7 @@ def build_parser() -> argparse.ArgumentParser:
     _common(check, suppress=True)
     check.add_argument("--debug", action="store_true", help="show the SMTP conversation")
 
+    outbox_command.add_parser(commands)
     profiles = commands.add_parser("profiles", help="list the configured profiles")
     _common(profiles, suppress=True)
     return parser
@@ -99,6 +104,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         for warning in config.warnings:
             _say(f"warning: {warning}")
         handler = {"send": _send, "preview": _preview, "check": _check, "profiles": _profiles}
+        handler["outbox"] = outbox_command.run
         return handler[args.command](args, config)
     except MailError as exc:
         _report(exc)
@@ -227,18 +233,23 @@ def _transcript(args: argparse.Namespace):  # type: ignore[no-untyped-def]
 
 
 def _send(args: argparse.Namespace, config: Config) -> int:
-    from mailtui.lifecycle import prepare, send_or_keep
+    from mailtui.lifecycle import prepare
+    from mailtui.outbox_send import Queued, send_or_queue, wants_queue
     from mailtui.store import Store
 
     profile = config.profile(args.profile)
     prepared = prepare(_draft_from_args(args), profile)  # a MessageError: nothing attempted
     store = Store(locations.data_dir())
-    done = send_or_keep(
+    done = send_or_queue(
         prepared,
         store,
+        queue=args.queue or wants_queue(profile),
         password_prompt=_terminal_prompt(),
         transcript=_transcript(args),
     )
+    if isinstance(done, Queued):
+        print(done.sentence)
+        return done.exit_code
     for notice in store.notices:
         _say(notice)
     for warning in done.warnings:
@@ -294,9 +305,10 @@ def _check(args: argparse.Namespace, config: Config) -> int:
         print(f"  {mark}  {stage.stage:<{width}}  {stage.detail}")
         if stage.hint:
             print(f"  {'':6}  {'':<{width}}  hint: {stage.hint}")
+    imap_code = outbox_command.print_imap_check(profile, _terminal_prompt())
     if report.error is not None:
         return report.error.exit_code
-    return EX_OK
+    return imap_code
 
 
 def _profiles(args: argparse.Namespace, config: Config) -> int:

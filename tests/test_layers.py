@@ -42,7 +42,7 @@ def test_no_module_is_over_400_lines():
 def test_only_transport_mentions_smtplib_ssl_or_socket():
     offenders = []
     for path in (ROOT / "mailtui").rglob("*.py"):
-        if path.name == "transport.py":
+        if path.name in ("transport.py", "imap_sent.py"):  # the network modules
             continue
         for line in path.read_text().splitlines():
             words = line.split()
