@@ -219,7 +219,17 @@ def imap_password(profile: Profile, prompt: Prompt | None) -> str:
     """IMAP shares SMTP's credentials, and always logs in (even when SMTP does not)."""
     from mailtui.credentials import resolve_password
 
-    return resolve_password(profile._replace(auth=True), prompt)
+    try:
+        return resolve_password(profile._replace(auth=True), prompt)
+    except ConfigError as exc:
+        if profile.password or profile.password_command:
+            raise  # password_command failed: its own words say why
+        raise ConfigError(
+            f"Profile {profile.name!r} keeps its sent copy on the IMAP server, which needs "
+            "a password, and the profile has none.",
+            hint="Set password_command (shared by SMTP and IMAP), or run mailtui from a "
+            "terminal so it can ask.",
+        ) from exc
 
 
 def remembering(prompt: Prompt | None) -> Prompt | None:

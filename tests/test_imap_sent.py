@@ -128,6 +128,14 @@ def test_pinned_fingerprint_of_another_certificate_means_no_login(dovecot, certs
     assert dovecot.logins() == logins
 
 
+@needs_dovecot
+def test_a_pinned_certificate_needs_no_ca(dovecot, certs):
+    profile = imap_profile(dovecot.imap_port, imap_security="starttls")
+    pinned = profile.__dict__ | {"tls_fingerprint": Certs.fingerprint(certs.server)}
+    where = imap_sent.append_sent_copy(SimpleNamespace(**pinned), IMAP_PASSWORD, SENT_BYTES)
+    assert where.endswith(SENT_SPECIAL)
+
+
 def test_server_down_is_temporary():
     profile = imap_profile(free_port())
     with pytest.raises(ConnectError) as caught:

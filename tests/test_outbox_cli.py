@@ -235,3 +235,18 @@ def test_a_send_cut_off_after_its_data_is_held_not_queued(run, write_config, raw
     assert entry.state == HELD
     assert run("outbox", "flush", "--now").code == 0
     assert server.connections == 1  # never resent on its own
+
+
+def test_flush_for_one_profile_leaves_the_others(run, write_config, smtp_server, home):
+    server = smtp_server()
+    text = profile_toml(server) + profile_toml(port=free_port(), name="other").split("\n", 2)[2]
+    write_config(text)
+    box = outbox(home)
+    box.add(message("mine"), "sender@example.com", ["rcpt@example.com"], "test")
+    box.add(message("theirs"), "sender@example.com", ["rcpt@example.com"], "other")
+    result = run("outbox", "flush", "--profile", "test")
+    assert result.code == 0, result.err
+    assert message_ids(server.messages) == ["mine@example.com"]
+    assert [e.profile for e in box.entries()] == ["other"]
+    unknown = run("outbox", "flush", "--profile", "nosuch")
+    assert unknown.code == 78 and "nosuch" in unknown.err
