@@ -121,12 +121,14 @@ def send_or_queue(
     queue: bool = False,
     outbox: Outbox | None = None,
     draft_key: str | None = None,
+    keep_on_failure: bool = True,
     password_prompt: Prompt | None = None,
     **options: Any,
 ) -> Outcome | Queued:
     """send_prepared, the server's Sent copy after 250, and the outbox on a temporary
     failure when `queue`. Other failures raise as send_or_keep does: without a draft_key
-    (the CLI) the message is kept as a new draft and the error says where."""
+    (the CLI) the message is kept as a new draft and the error says where, unless
+    `keep_on_failure` is false (a caller that keeps its own input, as sendmail does)."""
     prompt = remembering(password_prompt)
     try:
         outcome = send_prepared(
@@ -142,7 +144,7 @@ def send_or_queue(
                 if draft_key is not None:
                     store.remove_draft(draft_key)  # the outbox holds it; `drop` gives it back
                 return queued
-        if draft_key is None:
+        if draft_key is None and keep_on_failure:
             try:
                 exc.draft_path = str(keep_draft(prepared, store))
             except OSError as write_error:
