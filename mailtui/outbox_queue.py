@@ -34,7 +34,7 @@ IMAP_COPY = "imap-copy-only"  # delivered; only the copy in the server's Sent fo
 
 FIRST_BACKOFF = 60.0
 MAX_BACKOFF = 3600.0
-DEFAULT_MAX_AGE = 5 * 86400.0
+DEFAULT_MAX_AGE_DAYS = 5.0
 
 HELD_REASON = (
     "may have been delivered (a send was interrupted before the server's answer): "
@@ -80,27 +80,6 @@ class Entry(NamedTuple):
 def backoff(attempts: int) -> float:
     """1 minute after the first failure, doubling, never more than an hour."""
     return min(FIRST_BACKOFF * 2 ** max(attempts - 1, 0), MAX_BACKOFF)
-
-
-def parse_age(value: object, where: str = "queue_max_age") -> float:
-    """Seconds from a number, or a string like "5d", "12h", "30m", "90s"."""
-    units = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
-    if isinstance(value, bool):
-        value = None
-    if isinstance(value, (int, float)) and value > 0:
-        return float(value)
-    if isinstance(value, str):
-        text = value.strip().lower()
-        number, unit = (text[:-1], text[-1]) if text[-1:] in units else (text, "s")
-        with contextlib.suppress(ValueError):
-            if float(number) > 0:
-                return float(number) * units[unit]
-    from mailtui.errors import ConfigError
-
-    raise ConfigError(
-        f"{where} = {value!r} is not a length of time.",
-        hint='Write a number of seconds, or e.g. "5d", "12h", "30m".',
-    )
 
 
 def write_atomically(path: Path, data: bytes) -> None:

@@ -58,10 +58,11 @@ def wants_server_copy(profile: Profile) -> bool:
 
 
 def max_age(profile: Profile | None) -> float:
-    from mailtui.outbox_queue import DEFAULT_MAX_AGE, parse_age
+    """queue_max_age is in days (5 unless set); the outbox counts in seconds."""
+    from mailtui.outbox_queue import DEFAULT_MAX_AGE_DAYS
 
-    value = getattr(profile, "queue_max_age", None) if profile is not None else None
-    return DEFAULT_MAX_AGE if value in (None, "", 0) else parse_age(value)
+    days = getattr(profile, "queue_max_age", None) or DEFAULT_MAX_AGE_DAYS
+    return float(days) * 86400
 
 
 # -- sending -------------------------------------------------------------------------------
