@@ -145,6 +145,7 @@ class Outbox:
         kind: str = DELIVER,
         reason: str = "",
         subject: str = "",
+        attempts: int = 0,
         next_due: float | None = None,
         now: float | None = None,
     ) -> Entry:
@@ -172,6 +173,7 @@ class Outbox:
             recipients=tuple(recipients),
             bcc=tuple(bcc),
             smtputf8=smtputf8,
+            attempts=attempts,
             last_error=reason,
             queued_at=now,
             next_due=now if next_due is None else next_due,

@@ -178,6 +178,7 @@ def queue_prepared(outbox: Outbox, prepared: Prepared, error: MailError) -> Entr
         smtputf8=prepared.smtputf8,
         reason=reason,
         subject=_subject(prepared.data),
+        attempts=1,  # the send that just failed; the first retry is due at once
     )
     if maybe_delivered(error):
         with outbox.claim(entry.id) as claimed:
@@ -208,6 +209,7 @@ def copy_or_owe(outbox: Outbox, prepared: Prepared, prompt: Prompt | None) -> tu
             kind=IMAP_COPY,
             reason=said,
             subject=_subject(prepared.data),
+            attempts=1,  # so the next try looks first whether this one stored it after all
             next_due=now + backoff(1),
             now=now,
         )
@@ -294,8 +296,9 @@ class OutboxCourier:
         kept = self._prepared_or_none(entry, data)
         copy = kept.sent_copy_bytes() if kept else data
         line = re.sub(r"[^\x20-\x7e]", "?", reason)[:900]
-        stored = self.store.save_draft_bytes(f"X-Mailtui-Outbox-Reason: {line}\r\n".encode() + copy)
-        return stored.path
+        # The profile header lets the composer reopen it on the profile it was queued for.
+        head = f"X-Mailtui-Outbox-Reason: {line}\r\nX-Mailtui-Profile: {entry.profile}\r\n"
+        return self.store.save_draft_bytes(head.encode() + copy).path
 
     def _prepared_or_none(self, entry: Entry, data: bytes) -> Prepared | None:
         try:

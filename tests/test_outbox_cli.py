@@ -74,7 +74,7 @@ def test_4xx_then_250_on_the_next_flush(run, write_config, smtp_server, home):
     assert first.code == 0 and "451" in first.out
     again = run("outbox", "flush", "--now")
     assert again.code == 75 and "deferred" in again.out and "451" in again.out
-    assert outbox(home).entries()[0].attempts == 1
+    assert outbox(home).entries()[0].attempts == 2  # the send's try and the flush's
     server.handler.data_reply = None
     done = run("outbox", "flush", "--now")
     assert done.code == 0 and "delivered" in done.out
@@ -94,6 +94,7 @@ def test_5xx_moves_the_queued_message_to_drafts_with_the_reason(
     [draft] = maildir_files(home, "drafts")
     text = draft.read_bytes()
     assert b"X-Mailtui-Outbox-Reason:" in text and b"rejected as spam" in text
+    assert b"X-Mailtui-Profile: test" in text
     assert b"written on a train" in text
     assert outbox(home).entries() == [] and server.messages == []
 
