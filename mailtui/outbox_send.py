@@ -340,3 +340,15 @@ def _subject(data: bytes) -> str:
         return str(make_header(decode_header(raw)))[:200]
     except (ValueError, LookupError):
         return raw[:200]
+
+
+def outbox_summary(outbox: Outbox | None = None) -> str:
+    """For a status line: "2 queued", "2 queued, 1 held", or "" when nothing waits.
+    Owed Sent copies are not counted: their messages are delivered."""
+    outbox = outbox or default_outbox()
+    waiting = [e for e in outbox.entries() if e.kind != "imap-copy-only"]
+    held = sum(1 for e in waiting if e.state == "held")
+    parts = [f"{len(waiting) - held} queued"] if len(waiting) > held else []
+    if held:
+        parts.append(f"{held} held")
+    return ", ".join(parts)

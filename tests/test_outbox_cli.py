@@ -251,3 +251,18 @@ def test_flush_for_one_profile_leaves_the_others(run, write_config, smtp_server,
     assert [e.profile for e in box.entries()] == ["other"]
     unknown = run("outbox", "flush", "--profile", "nosuch")
     assert unknown.code == 78 and "nosuch" in unknown.err
+
+
+def test_the_status_line_summary_counts_queued_and_held(home):
+    from mailtui.outbox_send import outbox_summary
+
+    box = outbox(home)
+    assert outbox_summary(box) == ""
+    for tag in ("a", "b", "c"):
+        box.add(message(tag), "sender@example.com", ["rcpt@example.com"], "test")
+    box.add(message("d"), "sender@example.com", ["r@example.com"], "test", kind="imap-copy-only")
+    assert outbox_summary(box) == "3 queued"
+    first = box.entries()[0]
+    with box.claim(first.id) as entry:
+        box.save(entry._replace(state=HELD))
+    assert outbox_summary(box) == "2 queued, 1 held"
