@@ -153,16 +153,24 @@ class ImapSession:
         assert self.imap is not None
         self.stage = STAGE_FOLDER
         with _errors_named(self):
-            if "SPECIAL-USE" in self.imap.capabilities:
-                typ, lines = self.imap._simple_command("LIST", "(SPECIAL-USE)", '""', '"*"')
-                lines = self.imap._untagged_response(typ, lines, "LIST")[1]
-            else:
-                # Servers without SPECIAL-USE often still flag it on plain LIST (XLIST-ish).
+            found = ""
+            if "SPECIAL-USE" in self._capabilities():
+                with contextlib.suppress(imaplib.IMAP4.error):
+                    typ, said = self.imap._simple_command("LIST", "(SPECIAL-USE)", '""', '"*"')
+                    found = _flagged_sent(self.imap._untagged_response(typ, said, "LIST")[1])
+            if not found:
+                # Servers without SPECIAL-USE often flag it on plain LIST all the same.
                 typ, lines = self.imap.list('""', '"*"')
-            for flags, name in parse_list(lines if typ == "OK" else []):
-                if "\\sent" in flags:
-                    return name
-        return "Sent"
+                found = _flagged_sent(lines if typ == "OK" else [])
+        return found or "Sent"
+
+    def _capabilities(self) -> tuple[str, ...]:
+        """Asked again after LOGIN: servers announce more (SPECIAL-USE) once logged in."""
+        assert self.imap is not None
+        typ, said = self.imap.capability()
+        if typ == "OK" and said and said[-1]:
+            return tuple(said[-1].decode("ascii", "replace").upper().split())
+        return tuple(self.imap.capabilities)
 
     def append(self, data: bytes, folder: str, message_id: str = "") -> str:
         """APPEND `data` byte for byte with \\Seen. With `message_id`, first look whether an
@@ -277,6 +285,13 @@ def parse_list(lines: list[Any]) -> list[tuple[set[str], str]]:
             raw = re.sub(rb"\\(.)", rb"\1", raw[1:-1])
         found.append((flags, raw.decode("utf-8", "replace")))
     return found
+
+
+def _flagged_sent(lines: list[Any]) -> str:
+    for flags, name in parse_list([line for line in lines if line]):
+        if "\\sent" in flags:
+            return name
+    return ""
 
 
 def quote_mailbox(name: str) -> str:

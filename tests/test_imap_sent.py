@@ -187,6 +187,51 @@ def test_untrusted_certificate_after_starttls_means_no_login(raw_server, certs):
     assert not any(b"LOGIN" in line.upper() for line in heard if isinstance(line, bytes))
 
 
+def _tls_imap_without_special_use(tls: ssl.SSLContext, appended: list[bytes]):
+    """An IMAP server over TLS that has no SPECIAL-USE but flags \\Sent on plain LIST."""
+
+    def script(conn: socket.socket) -> None:
+        with tls.wrap_socket(conn, server_side=True) as secured:
+            secured.settimeout(5)
+            secured.sendall(b"* OK [CAPABILITY IMAP4rev1 AUTH=PLAIN] raw ready\r\n")
+            reader = secured.makefile("rb")
+            while line := reader.readline():
+                tag, _, rest = line.rstrip(b"\r\n").partition(b" ")
+                verb = rest.split(b" ", 1)[0].upper()
+                if verb == b"CAPABILITY":
+                    secured.sendall(b"* CAPABILITY IMAP4rev1\r\n" + tag + b" OK done\r\n")
+                elif verb == b"LIST":
+                    secured.sendall(
+                        b'* LIST (\\HasNoChildren) "/" INBOX\r\n'
+                        b'* LIST (\\HasNoChildren \\Sent) "/" Gesendet\r\n'
+                        + tag
+                        + b" OK listed\r\n"
+                    )
+                elif verb == b"APPEND":
+                    assert b'"Gesendet" (\\Seen)' in rest
+                    size = int(rest.rsplit(b"{", 1)[1].rstrip(b"}+"))
+                    secured.sendall(b"+ go\r\n")
+                    appended.append(reader.read(size))
+                    reader.readline()
+                    secured.sendall(tag + b" OK stored\r\n")
+                elif verb == b"LOGOUT":
+                    secured.sendall(b"* BYE\r\n" + tag + b" OK bye\r\n")
+                    return
+                else:
+                    secured.sendall(tag + b" OK fine\r\n")
+
+    return script
+
+
+def test_without_special_use_the_sent_flag_on_plain_list_is_used(raw_server, certs):
+    appended: list[bytes] = []
+    server = raw_server(_tls_imap_without_special_use(Certs.context(certs.server), appended))
+    profile = imap_profile(server.port, ca_file=str(certs.ca_file))
+    where = imap_sent.append_sent_copy(profile, IMAP_PASSWORD, SENT_BYTES)
+    assert where == "127.0.0.1: Gesendet"
+    assert appended == [SENT_BYTES]
+
+
 def test_list_replies_are_parsed_quoted_atom_and_literal():
     lines = [
         b'(\\HasNoChildren) "/" INBOX',
