@@ -206,7 +206,11 @@ def _delivered(
             warnings.append(f"{reason} (kept as a draft: {draft})")
         except OSError as write_error:
             warnings.append(f"{reason} (NOT kept as a draft: {write_error})")
-    wants_copy = courier.wants_server_copy(entry)
+    try:
+        wants_copy = courier.wants_server_copy(entry)
+    except MailError as error:  # after 250 a setting can only cost the copy, with a warning
+        wants_copy = False
+        warnings.append(f"No copy in the server's Sent folder: {_one_line(error)}")
     copy = None
     if wants_copy and later:
         copy = outbox.add(
