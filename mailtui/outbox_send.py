@@ -151,9 +151,13 @@ def send_or_queue(
             except OSError as write_error:
                 exc.draft_error = f"the message could NOT be kept as a draft: {write_error}"
         raise
-    if not outcome.accepted or not wants_server_copy(prepared.profile):
-        return outcome
-    warning = copy_or_owe(outbox or default_outbox(), prepared, prompt)
+    # The server took it: from here on only warnings can be added (DESIGN §1).
+    try:
+        if not outcome.accepted or not wants_server_copy(prepared.profile):
+            return outcome
+        warning = copy_or_owe(outbox or default_outbox(), prepared, prompt)
+    except (MailError, OSError) as exc:
+        warning = (f"The message was sent, but no copy went to the server's Sent folder: {exc}",)
     return outcome._replace(warnings=(*outcome.warnings, *warning))
 
 
