@@ -17,20 +17,41 @@ from mailtui import __version__, locations
 from mailtui.commands import outbox as outbox_command
 from mailtui.config import Config, Profile, load_config
 from mailtui.draft import Draft
-from mailtui.errors import (
-    EX_OK,
-    ConfigError,
-    InputFileError,
-    MailError,
-    MessageError,
-    UsageError,
-)
+from mailtui.errors import EX_OK, ConfigError, MailError, MessageError, UsageError
+from mailtui.input_files import DEFAULT_MAX_MESSAGE_SIZE, read_input_file
 
 PROG = "mailtui"
 
 
+class _Formatter(argparse.HelpFormatter):
+    """argparse builds a formatter for every add_argument, and without a width it imports
+    shutil, which loads lzma, bz2 and zlib: a tenth of `mailtui send`. Ask the terminal here."""
+
+    def __init__(self, prog: str, indent_increment: int = 2, max_help_position: int = 24,
+                 width: int | None = None) -> None:  # fmt: skip
+        if width is None:
+            width = _terminal_columns() - 2
+        super().__init__(prog, indent_increment, max_help_position, width)
+
+
+def _terminal_columns() -> int:
+    """What shutil.get_terminal_size() gives: $COLUMNS, the terminal, else 80."""
+    try:
+        return int(os.environ["COLUMNS"])
+    except (KeyError, ValueError):
+        pass
+    try:
+        return os.get_terminal_size(sys.__stdout__.fileno()).columns or 80
+    except (AttributeError, ValueError, OSError):
+        return 80
+
+
 class _Parser(argparse.ArgumentParser):
     """argparse exits 2 on bad usage; sysexits (and scripts that retry) expect 64."""
+
+    def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        kwargs.setdefault("formatter_class", _Formatter)
+        super().__init__(*args, **kwargs)
 
     def error(self, message: str) -> NoReturn:
         self.print_usage(sys.stderr)
@@ -156,7 +177,7 @@ def _report(exc: MailError) -> None:
         _say(exc.draft_error)
 
 
-def _draft_from_args(args: argparse.Namespace) -> Draft:
+def _draft_from_args(args: argparse.Namespace, limit: int = DEFAULT_MAX_MESSAGE_SIZE) -> Draft:
     headers = []
     for text in args.header:
         name, colon, value = text.partition(":")
@@ -172,35 +193,27 @@ def _draft_from_args(args: argparse.Namespace) -> Draft:
         bcc=tuple(args.bcc),
         reply_to=args.reply_to,
         subject=args.subject or "",
-        body=_body(args),
-        html=_read_text(args.html_file, "HTML file") if args.html_file else "",
+        body=_body(args, limit),
+        html=_read_text(args.html_file, "HTML file", limit) if args.html_file else "",
         attachments=tuple(args.attach),
         headers=tuple(headers),
     )
 
 
-def _body(args: argparse.Namespace) -> str:
+def _body(args: argparse.Namespace, limit: int) -> str:
     if args.body is not None:
         return args.body
     if args.body_file is not None:
-        return _read_text(args.body_file, "body file")
+        return _read_text(args.body_file, "body file", limit)
     if not sys.stdin.isatty():
         # As mail(1): `echo text | mailtui send --to …` sends that text.
-        return _read_text("-", "body on standard input")
+        return _read_text("-", "body on standard input", limit)
     return ""
 
 
-def _read_text(path_text: str, what: str) -> str:
-    try:
-        raw = sys.stdin.buffer.read() if path_text == "-" else Path(path_text).read_bytes()
-    except FileNotFoundError:
-        raise InputFileError(
-            f"The {what} {path_text} does not exist.", hint="Check the path."
-        ) from None
-    except OSError as exc:
-        raise InputFileError(
-            f"The {what} {path_text} cannot be read: {exc.strerror}.", hint="Check its permissions."
-        ) from None
+def _read_text(path_text: str, what: str, limit: int = DEFAULT_MAX_MESSAGE_SIZE) -> str:
+    """A regular file (or standard input for "-"), read to at most `limit` bytes, as UTF-8."""
+    raw = read_input_file(path_text, what, limit)
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -238,7 +251,9 @@ def _send(args: argparse.Namespace, config: Config) -> int:
     from mailtui.store import Store
 
     profile = config.profile(args.profile)
-    prepared = prepare(_draft_from_args(args), profile)  # a MessageError: nothing attempted
+    prepared = prepare(
+        _draft_from_args(args, profile.max_message_size), profile
+    )  # a MessageError: nothing attempted
     store = Store(locations.data_dir())
     done = send_or_queue(
         prepared,
@@ -274,7 +289,8 @@ def _preview(args: argparse.Namespace, config: Config) -> int:
     from mailtui.lifecycle import prepare
     from mailtui.render import render_dummy, render_envelope, render_source
 
-    prepared = prepare(_draft_from_args(args), config.profile(args.profile))
+    profile = config.profile(args.profile)
+    prepared = prepare(_draft_from_args(args, profile.max_message_size), profile)
     if args.source:
         sys.stdout.buffer.write(render_source(prepared))
         sys.stdout.flush()

@@ -6,6 +6,7 @@ config_writer.py, which pulls in the format-preserving tomlkit.
 
 from __future__ import annotations
 
+import math
 import os
 import stat
 import sys
@@ -51,6 +52,7 @@ class Profile(NamedTuple):
     ca_file: str = ""
     tls_fingerprint: str = ""
     allow_plaintext_auth: bool = False
+    max_message_size: int = 52428800  # bytes (50 MiB); 0: no limit besides the server's SIZE
 
     def __repr__(self) -> str:
         # The password never shows, not even in a traceback or a debug print.
@@ -301,7 +303,7 @@ def _coerce(key: str, value: Any, where: str) -> Any:
             f"{where}: {key} = {value!r} is not true or false.",
             hint=f"Write {key} = true or {key} = false.",
         )
-    if key in ("port", "timeout"):
+    if key in ("port", "timeout", "max_message_size"):
         number: Any = value
         if isinstance(value, str):
             try:
@@ -313,9 +315,16 @@ def _coerce(key: str, value: Any, where: str) -> Any:
                 f"{where}: {key} = {value!r} is not a number.",
                 hint=f"Write e.g. {key} = {587 if key == 'port' else 30}.",
             )
+        if key == "timeout" and not math.isfinite(number):
+            raise ConfigError(f"{where}: timeout = {value!r} is not finite.", hint="e.g. 30.")
         if key == "port" and number != int(number):
             raise ConfigError(f"{where}: port = {value!r} is not a whole number.", hint="e.g. 587.")
-        return int(number) if key == "port" else float(number)
+        if key == "max_message_size" and (number != int(number) or number < 0):
+            raise ConfigError(
+                f"{where}: max_message_size = {value!r} is not a size in bytes.",
+                hint="e.g. max_message_size = 52428800 (50 MiB); 0 means no limit.",
+            )
+        return float(number) if key == "timeout" else int(number)
     if key in _LIST_KEYS:
         if isinstance(value, str):
             return (value,) if value.strip() else ()

@@ -85,6 +85,10 @@ class TlsError(MailError):
     exit_code = EX_UNAVAILABLE
 
 
+class CertificateRejected(TlsError):
+    """Verification failed: `check` then shows the SHA-256 of what the server presented."""
+
+
 class AuthError(MailError):
     exit_code = EX_NOPERM
 
@@ -106,6 +110,8 @@ class RecipientsRefused(MailError):
 
 
 class ProtocolError(MailError):
+    """The server spoke something that is not SMTP, or a reply past mailtui's bounds."""
+
     exit_code = EX_PROTOCOL
 
 

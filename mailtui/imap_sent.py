@@ -19,7 +19,8 @@ from collections.abc import Callable
 from typing import Any, NamedTuple
 
 from mailtui.errors import AuthError, ConfigError, ConnectError, MailError, ProtocolError, TlsError
-from mailtui.transport import StageReport, format_fingerprint, tls_context
+from mailtui.tls import format_fingerprint, tls_context
+from mailtui.transport import StageReport
 
 STAGE_CONNECT = "IMAP connect"
 STAGE_TLS = "IMAP TLS"

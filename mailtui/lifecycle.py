@@ -67,7 +67,7 @@ def prepare(draft: Draft, profile: Profile) -> Prepared:
     """
     from mailtui.message import apply_profile_defaults, build_message
 
-    built = build_message(apply_profile_defaults(draft, profile))
+    built = build_message(apply_profile_defaults(draft, profile), max_size=profile.max_message_size)
     return Prepared(
         data=built.as_bytes(),
         envelope_from=built.envelope_from,

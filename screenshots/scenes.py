@@ -86,7 +86,7 @@ from_addr = "Ops <ops@example.com>"
 
 async def _fill(pilot: Pilot, attachment_dir: Path, name: str) -> None:
     notes = attachment_dir / name
-    notes.write_text("2.4: faster start-up, safer sends.\n" * 40)
+    notes.write_text("2.4: faster start-up, safer sends.\n" * 400)
     pilot.app.composer.fill(MESSAGE._replace(attachments=(str(notes),)))  # type: ignore[attr-defined]
     await pilot.pause()
 

@@ -54,6 +54,7 @@ class Handler:
     commands: list[str] = field(default_factory=list)
     # Not `auth_*`: aiosmtpd would take such a handler attribute for an AUTH mechanism.
     seen_auth: list[str] = field(default_factory=list)
+    password: str = PASSWORD  # the one password the server accepts for USERNAME
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: N802
         if address in self.rcpt_replies:
@@ -76,7 +77,7 @@ class Handler:
 
     def authenticate(self, server, session, envelope, mechanism, auth_data) -> AuthResult:
         self.seen_auth.append(mechanism)
-        ok = auth_data.login == USERNAME.encode() and auth_data.password == PASSWORD.encode()
+        ok = auth_data.login == USERNAME.encode() and auth_data.password == self.password.encode()
         return AuthResult(success=ok, handled=False)
 
 

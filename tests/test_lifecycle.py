@@ -41,12 +41,12 @@ async def test_the_source_view_is_exactly_what_the_server_receives(smtp_server, 
         await pilot.press("ctrl+s")
         await wait_for(pilot, lambda: app.screen.id == "preview" and app.screen.prepared)
         await pilot.press("2")
-        shown = str(app.screen.query_one("#source-text").content)
+        shown = app.screen.query_one("#source-text").lines
         await pilot.press("y")
         await wait_for(pilot, lambda: len(server.messages) == 1 and not app.sending)
     received = server.messages[0].data
     # Message-ID, Date and the MIME boundary included: nothing was built a second time.
-    assert shown.replace("\n", "\r\n").encode() == received
+    assert "".join(f"{line}\r\n" for line in shown).encode() == received
     (sent,) = maildir_files(home, "sent")
     assert sent.read_bytes() == b"Bcc: hidden@example.com\r\n" + received
     assert os.stat(sent).st_mode & 0o777 == 0o600
@@ -403,3 +403,28 @@ async def test_editor_failures_are_said_and_leave_the_body(case, make_app, tmp_p
         await wait_for(pilot, lambda: any(said in str(n.message) for n in app._notifications))
         assert app.composer.current_draft().body == "keep me"
         assert app.is_running
+
+
+async def test_source_view_elides_long_parts_and_expands_them_on_request(
+    smtp_server, make_app, tmp_path
+):
+    """A big attachment shows as its first and last lines; `e` shows the whole part, and
+    then the view is again exactly the bytes the server receives."""
+    server = smtp_server()
+    big = tmp_path / "big.bin"
+    big.write_bytes(os.urandom(200_000))
+    app = make_app(profile_toml(server))
+    async with app.run_test(size=SIZE) as pilot:
+        await fill_message(pilot)
+        app.composer.add_attachment(str(big))
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: app.screen.id == "preview" and app.screen.prepared)
+        await pilot.press("2")
+        view = app.screen.query_one("#source-text")
+        assert len(view.lines) < 80
+        assert any("not shown: press e" in line for line in view.lines)
+        await pilot.press("e")
+        full = view.lines
+        await pilot.press("y")
+        await wait_for(pilot, lambda: len(server.messages) == 1 and not app.sending)
+    assert "".join(f"{line}\r\n" for line in full).encode() == server.messages[0].data

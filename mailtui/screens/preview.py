@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING, cast
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import VerticalScroll
 from textual.markup import escape
 from textual.message import Message
 from textual.screen import Screen
@@ -23,13 +22,15 @@ from mailtui.config import Profile
 from mailtui.draft import Draft
 from mailtui.errors import MailError
 from mailtui.screens.events import SendApproved, SendStageReached
+from mailtui.widgets.line_view import LineView
 
 if TYPE_CHECKING:
     from mailtui.lifecycle import Prepared
+    from mailtui.render import Elision
     from mailtui.screens.host import Host
 
 VIEWS = (("dummy", "Dummy"), ("source", "Source"), ("envelope", "Envelope"))
-READY_HELP = " y: send   escape: back to editing   1/2/3: views"
+READY_HELP = " y: send   escape: back to editing   1/2/3: views   e: expand a part"
 
 
 class PreviewScreen(Screen[None]):
@@ -41,12 +42,24 @@ class PreviewScreen(Screen[None]):
         Binding("1", "view('dummy')", "Dummy", id="view_dummy"),
         Binding("2", "view('source')", "Source", id="view_source"),
         Binding("3", "view('envelope')", "Envelope", id="view_envelope"),
+        Binding("e", "expand", "Expand part", id="expand_part"),
     ]
 
     class MessagePrepared(Message):
-        def __init__(self, prepared: Prepared) -> None:
+        """The message and its three views, as lines, all made off the UI thread."""
+
+        def __init__(
+            self,
+            prepared: Prepared,
+            views: dict[str, list[str]],
+            source: list[str],
+            elisions: list[Elision],
+        ) -> None:
             super().__init__()
             self.prepared = prepared
+            self.views = views
+            self.source = source
+            self.elisions = elisions
 
     class PreparationFailed(Message):
         def __init__(self, error: MailError) -> None:
@@ -59,6 +72,9 @@ class PreviewScreen(Screen[None]):
         self.profile = profile
         self.prepared: Prepared | None = None
         self._approved = False
+        self._source: list[str] = []
+        self._elisions: list[Elision] = []
+        self._expanded: set[int] = set()
 
     @property
     def host(self) -> Host:
@@ -68,14 +84,14 @@ class PreviewScreen(Screen[None]):
         yield Static(id="preview-bar")
         with TabbedContent(initial="dummy", id="views"):
             for view_id, title in VIEWS:
-                with TabPane(title, id=view_id), VerticalScroll(classes="view-scroll"):
-                    yield Static("", markup=False, id=f"{view_id}-text")
+                with TabPane(title, id=view_id):
+                    yield LineView(id=f"{view_id}-text")
         yield Static(" preparing…", id="stage", markup=False)
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self._show_profile()
-        self.query_one("#dummy .view-scroll").focus()
+        self.query_one("#dummy-text").focus()
         self._prepare(self.draft, self.profile)
 
     def on_screen_resume(self) -> None:
@@ -102,28 +118,53 @@ class PreviewScreen(Screen[None]):
     @work(thread=True, exclusive=True, exit_on_error=False, group="prepare")
     def _prepare(self, draft: Draft, profile: Profile) -> None:
         from mailtui.lifecycle import prepare
+        from mailtui.render import render_dummy, render_envelope, shown_lines, source_lines
 
         try:
-            self.post_message(self.MessagePrepared(prepare(draft, profile)))
+            prepared = prepare(draft, profile)
         except MailError as exc:
             self.post_message(self.PreparationFailed(exc))
+            return
+        assert prepared.built is not None
+        source, elisions = source_lines(prepared)
+        views = {
+            "dummy": render_dummy(prepared.built).split("\n"),
+            "source": shown_lines(source, elisions, set()),
+            "envelope": render_envelope(prepared).rstrip("\n").split("\n"),
+        }
+        self.post_message(self.MessagePrepared(prepared, views, source, elisions))
 
     def on_preview_screen_message_prepared(self, event: MessagePrepared) -> None:
-        from mailtui.render import render_dummy, render_envelope, render_source
-
         prepared = event.prepared
         if prepared.profile != self.profile:
             return  # prepared for a profile that was replaced since
-        assert prepared.built is not None
-        texts = {
-            "dummy": render_dummy(prepared.built),
-            "source": render_source(prepared).decode("utf-8", "replace").replace("\r\n", "\n"),
-            "envelope": render_envelope(prepared),
-        }
-        for view_id, text in texts.items():
-            self.query_one(f"#{view_id}-text", Static).update(text)
+        for view_id, lines in event.views.items():
+            self.query_one(f"#{view_id}-text", LineView).set_lines(lines)
+        self._source, self._elisions, self._expanded = event.source, event.elisions, set()
         self.prepared = prepared
         self.query_one("#stage", Static).update(READY_HELP)
+
+    def action_expand(self) -> None:
+        """Show the next part whose middle the Source view leaves out (the lines are there
+        already; only the visible ones are ever drawn)."""
+        from mailtui.render import shown_lines
+
+        hidden = [n for n in range(len(self._elisions)) if n not in self._expanded]
+        if not hidden:
+            self.notify("Every part of the source is shown in full.")
+            return
+        number = hidden[0]
+        self._expanded.add(number)
+        view = self.query_one("#source-text", LineView)
+        view.set_lines(shown_lines(self._source, self._elisions, self._expanded))
+        self.action_view("source")
+        # Where that part now starts in what is shown: earlier elisions still take one line.
+        folded = sum(
+            e.end - e.start - 1
+            for n, e in enumerate(self._elisions[:number])
+            if n not in self._expanded
+        )
+        view.scroll_to(y=max(0, self._elisions[number].start - folded - 2), animate=False)
 
     def on_preview_screen_preparation_failed(self, event: PreparationFailed) -> None:
         from mailtui.screens.modals import ErrorModal
@@ -133,7 +174,7 @@ class PreviewScreen(Screen[None]):
 
     def action_view(self, view_id: str) -> None:
         self.query_one(TabbedContent).active = view_id
-        self.query_one(f"#{view_id} .view-scroll").focus()
+        self.query_one(f"#{view_id}-text").focus()
 
     def action_send(self) -> None:
         if self.host.sending or self._approved:
