@@ -149,7 +149,10 @@ def send_or_queue(
             try:
                 exc.draft_path = str(keep_draft(prepared, store))
             except OSError as write_error:
-                exc.draft_error = f"the message could NOT be kept as a draft: {write_error}"
+                exc.draft_error = (
+                    f"the message could NOT be kept as a draft in {store.root / 'drafts'}: "
+                    f"{write_error.strerror or write_error}"
+                )
         raise
     # The server took it: from here on only warnings can be added (DESIGN §1).
     try:
