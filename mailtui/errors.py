@@ -58,7 +58,14 @@ class UsageError(MailError):
 
 
 class ConfigError(MailError):
+    """A config file or profile is wrong. `key` names the profile key it is about ("" when it
+    is about the file as a whole), so the settings form marks that field without reading text."""
+
     exit_code = EX_CONFIG
+
+    def __init__(self, message: str, *, key: str = "", **kw) -> None:
+        super().__init__(message, **kw)
+        self.key = key
 
 
 class MessageError(MailError):

@@ -38,6 +38,24 @@ handler = "dummy"
 from_addr = "noreply@localhost"
 """
 
+# Profile names and values are the person's text, never markup: they show as typed.
+ODD_NAMES_CONFIG = """\
+default_profile = "work"
+
+[profiles.work]
+handler = "dummy"
+from_addr = "jane@example.com"
+
+[profiles."ops[/]"]
+host = "mail.ops.test"
+port = 465
+ssl = true
+username = "ops[/b]"
+password_command = "pass show [/b]smtp/ops"
+subject_prefix = "[ops]"
+to = ["[b]oncall@example.com"]
+"""
+
 MESSAGE = Draft(
     to=('"Ops, Team" <ops@example.com>',),
     cc=("boss@example.com",),
@@ -135,6 +153,7 @@ SCENES = (
     Scene("send-error", WORK_CONFIG, ("ctrl+s", "y"), filled=True, wait_for_screen="error-modal"),
     Scene("settings", WORK_CONFIG, ("f2",)),
     Scene("test-connection", WORK_CONFIG, ("f2", "ctrl+t")),
+    Scene("settings-odd-names", ODD_NAMES_CONFIG, ("f2", "down")),
     Scene("keys", WORK_CONFIG, ("f1",)),
     Scene("markup-names", MARKUP_CONFIG, filled=True, attachment="report[final].pdf"),
 )
