@@ -18,6 +18,7 @@ import ssl
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
+from mailtui.config import Profile
 from mailtui.errors import AuthError, ConfigError, ConnectError, MailError, ProtocolError, TlsError
 from mailtui.tls import format_fingerprint, tls_context
 from mailtui.transport import StageReport
@@ -42,21 +43,19 @@ class ImapSettings(NamedTuple):
     timeout: float
 
     @classmethod
-    def from_profile(cls, profile: Any) -> ImapSettings:
-        # getattr: these keys join the profile schema separately; until then, defaults.
-        security = (getattr(profile, "imap_security", "") or "ssl").lower()
-        if security not in SECURITIES:
+    def from_profile(cls, profile: Profile) -> ImapSettings:
+        security = profile.imap_security.lower()
+        if security not in SECURITIES:  # the schema's choices; checked again for safety
             raise ConfigError(
                 f"Profile {profile.name!r}: imap_security = {security!r} is not known.",
                 hint='Use "ssl" (TLS from the first byte, port 993) or "starttls" (port 143).',
             )
-        port = int(getattr(profile, "imap_port", 0) or 0) or (993 if security == "ssl" else 143)
         return cls(
-            host=getattr(profile, "imap_host", "") or profile.host,
-            port=port,
+            host=profile.imap_host or profile.host,
+            port=profile.imap_port or (993 if security == "ssl" else 143),
             security=security,
-            username=getattr(profile, "imap_username", "") or profile.username,
-            sent_folder=getattr(profile, "imap_sent_folder", "") or "",
+            username=profile.imap_username or profile.username,
+            sent_folder=profile.imap_sent_folder,
             timeout=float(profile.timeout),
         )
 
@@ -68,7 +67,9 @@ class ImapSettings(NamedTuple):
 class ImapSession:
     """One logged-in IMAP connection; use as a context manager (logs out on exit)."""
 
-    def __init__(self, profile: Any, password: str, on_passed: Callable[[str, str], None]) -> None:
+    def __init__(
+        self, profile: Profile, password: str, on_passed: Callable[[str, str], None]
+    ) -> None:
         self.profile = profile
         self.settings = ImapSettings.from_profile(profile)
         self.password = password
@@ -222,7 +223,7 @@ class ImapSession:
 
 
 def append_sent_copy(
-    profile: Any, password: str, data: bytes, *, message_id: str = "", check_first: bool = False
+    profile: Profile, password: str, data: bytes, *, message_id: str = "", check_first: bool = False
 ) -> str:
     """Store `data` in the Sent folder; returns "host: folder". Raises MailError."""
     with ImapSession(profile, password, lambda stage, detail: None) as session:
@@ -231,7 +232,7 @@ def append_sent_copy(
         return f"{session.settings.host}: {folder}"
 
 
-def check(profile: Any, password: str) -> tuple[list[StageReport], MailError | None]:
+def check(profile: Profile, password: str) -> tuple[list[StageReport], MailError | None]:
     """Connect, TLS, LOGIN, find the Sent folder; each stage reported. Sends nothing."""
     stages: list[StageReport] = []
     error: MailError | None = None
@@ -253,7 +254,7 @@ def check(profile: Any, password: str) -> tuple[list[StageReport], MailError | N
     return stages, error
 
 
-def imap_warnings(profile: Any) -> tuple[str, ...]:
+def imap_warnings(profile: Profile) -> tuple[str, ...]:
     if profile.verify or profile.tls_fingerprint:
         return ()
     host = ImapSettings.from_profile(profile).host

@@ -36,16 +36,16 @@ SENT_COPY_CHOICES = ("maildir", "imap", "both", "none")
 Prompt = Callable[["Profile"], str]
 
 
-# -- the profile keys of issue 11 (read with defaults until they join the profile schema) --
+# -- the profile keys of issue 11 ------------------------------------------------------------
 
 
 def wants_queue(profile: Profile) -> bool:
-    return bool(getattr(profile, "queue", False))
+    return profile.queue
 
 
 def sent_copy_mode(profile: Profile) -> str:
-    mode = str(getattr(profile, "sent_copy", "") or "maildir").lower()
-    if mode not in SENT_COPY_CHOICES:
+    mode = profile.sent_copy.lower()
+    if mode not in SENT_COPY_CHOICES:  # the schema's choices; checked again for safety
         raise ConfigError(
             f"Profile {profile.name!r}: sent_copy = {mode!r} is not known.",
             hint='Use "maildir" (the default), "imap", "both" or "none".',
@@ -58,10 +58,10 @@ def wants_server_copy(profile: Profile) -> bool:
 
 
 def max_age(profile: Profile | None) -> float:
-    """queue_max_age is in days (5 unless set); the outbox counts in seconds."""
+    """queue_max_age is in days; the outbox counts in seconds."""
     from mailtui.outbox_queue import DEFAULT_MAX_AGE_DAYS
 
-    days = getattr(profile, "queue_max_age", None) or DEFAULT_MAX_AGE_DAYS
+    days = profile.queue_max_age if profile is not None else DEFAULT_MAX_AGE_DAYS
     return float(days) * 86400
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import socket
 import ssl
 from collections.abc import Iterator
-from types import SimpleNamespace
 
 import pytest
 from dovecot_server import DOVECOT, IMAP_PASSWORD, IMAP_USER, SENT_SPECIAL, running_dovecot
@@ -30,12 +29,9 @@ needs_dovecot = pytest.mark.skipif(
 )
 
 
-def imap_profile(port: int, **keys) -> SimpleNamespace:
-    """A profile with the IMAP keys (read by getattr until they join the profile schema)."""
-    base = Profile(name="test", host="127.0.0.1", username=IMAP_USER, timeout=5)._asdict()
-    base.update(imap_host="127.0.0.1", imap_port=port, imap_security="ssl")
-    base.update(keys)
-    return SimpleNamespace(**base)
+def imap_profile(port: int, **keys) -> Profile:
+    base = Profile(name="test", host="127.0.0.1", username=IMAP_USER, timeout=5)
+    return base._replace(**{"imap_host": "127.0.0.1", "imap_port": port, **keys})
 
 
 @pytest.fixture(scope="module")
@@ -130,9 +126,9 @@ def test_pinned_fingerprint_of_another_certificate_means_no_login(dovecot, certs
 
 @needs_dovecot
 def test_a_pinned_certificate_needs_no_ca(dovecot, certs):
-    profile = imap_profile(dovecot.imap_port, imap_security="starttls")
-    pinned = profile.__dict__ | {"tls_fingerprint": Certs.fingerprint(certs.server)}
-    where = imap_sent.append_sent_copy(SimpleNamespace(**pinned), IMAP_PASSWORD, SENT_BYTES)
+    pin = Certs.fingerprint(certs.server)
+    profile = imap_profile(dovecot.imap_port, imap_security="starttls", tls_fingerprint=pin)
+    where = imap_sent.append_sent_copy(profile, IMAP_PASSWORD, SENT_BYTES)
     assert where.endswith(SENT_SPECIAL)
 
 
@@ -249,12 +245,6 @@ def test_list_replies_are_parsed_quoted_atom_and_literal():
 
 # -- through the command line: send, then the copy; a copy owed and stored by a flush --------
 
-# The IMAP keys join the one profile schema (config.py) with the settings work; until then
-# a config file cannot name them and these three wait.
-needs_imap_keys = pytest.mark.skipif(
-    "sent_copy" not in Profile._fields, reason="the profile schema has no sent_copy key yet"
-)
-
 
 def imap_cli_profile(server, dovecot, certs, imap_port: int | None = None, **keys) -> str:
     return profile_toml(
@@ -270,7 +260,6 @@ def imap_cli_profile(server, dovecot, certs, imap_port: int | None = None, **key
 
 
 @needs_dovecot
-@needs_imap_keys
 def test_send_stores_the_sent_bytes_with_bcc_in_the_servers_sent_folder(
     run, write_config, smtp_server, dovecot, certs, home
 ):
@@ -299,7 +288,6 @@ def test_send_stores_the_sent_bytes_with_bcc_in_the_servers_sent_folder(
 
 
 @needs_dovecot
-@needs_imap_keys
 def test_imap_down_is_a_warning_the_send_exits_0_and_a_flush_stores_the_copy(
     run, write_config, smtp_server, dovecot, certs, home
 ):
@@ -322,7 +310,6 @@ def test_imap_down_is_a_warning_the_send_exits_0_and_a_flush_stores_the_copy(
 
 
 @needs_dovecot
-@needs_imap_keys
 def test_check_covers_the_imap_side(run, write_config, smtp_server, dovecot, certs):
     write_config(imap_cli_profile(smtp_server(), dovecot, certs))
     result = run("check")
