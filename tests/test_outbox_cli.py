@@ -12,6 +12,8 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from conftest import data_dir, free_port, maildir_files, profile_toml, scripted_smtp
 from mailtui.config import load_config
 from mailtui.outbox_flush import flush
@@ -266,3 +268,26 @@ def test_the_status_line_summary_counts_queued_and_held(home):
     with box.claim(first.id) as entry:
         box.save(entry._replace(state=HELD))
     assert outbox_summary(box) == "2 queued, 1 held"
+
+
+def test_queue_true_in_the_profile_queues_without_the_flag(run, write_config, home):
+    write_config(profile_toml(port=free_port(), queue=True))
+    result = run(*SEND)
+    assert result.code == 0 and "Queued (connection refused)" in result.out
+    assert len(outbox(home).entries()) == 1
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "said"),
+    [
+        ("sent_copy", "cloud", "sent_copy"),
+        ("imap_security", "plain", "imap_security"),
+        ("queue_max_age", 0, "queue_max_age"),
+        ("imap_port", 70000, "imap_port"),
+    ],
+)
+def test_bad_outbox_settings_are_clear_config_errors(run, write_config, key, value, said):
+    write_config(profile_toml(port=free_port(), **{key: value}))
+    result = run(*SEND, "--queue")
+    assert result.code == 78
+    assert said in result.err and "Traceback" not in result.err
