@@ -14,7 +14,9 @@ from pathlib import Path
 from typing import NoReturn
 
 from mailtui import __version__, locations
-from mailtui.commands import outbox as outbox_command
+from mailtui.commands import HANDLERS as COMMAND_HANDLERS
+from mailtui.commands import add_parsers as add_command_parsers
+from mailtui.commands import with_mailto
 from mailtui.config import Config, Profile, load_config
 from mailtui.draft import Draft
 from mailtui.errors import EX_OK, ConfigError, MailError, MessageError, UsageError
@@ -110,13 +112,14 @@ def build_parser() -> argparse.ArgumentParser:
     _common(check, suppress=True)
     check.add_argument("--debug", action="store_true", help="show the SMTP conversation")
 
-    outbox_command.add_parser(commands)
     profiles = commands.add_parser("profiles", help="list the configured profiles")
     _common(profiles, suppress=True)
+    add_command_parsers(commands)  # sendmail, reply, forward, edit, compose (mailtui/commands/)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = with_mailto(sys.argv[1:] if argv is None else argv)  # `mailtui mailto:...`
     args = build_parser().parse_args(argv)
     try:
         if args.command is None:
@@ -125,7 +128,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         for warning in config.warnings:
             _say(f"warning: {warning}")
         handler = {"send": _send, "preview": _preview, "check": _check, "profiles": _profiles}
-        handler["outbox"] = outbox_command.run
+        handler.update(COMMAND_HANDLERS)
         return handler[args.command](args, config)
     except MailError as exc:
         _report(exc)
@@ -321,7 +324,9 @@ def _check(args: argparse.Namespace, config: Config) -> int:
         print(f"  {mark}  {stage.stage:<{width}}  {stage.detail}")
         if stage.hint:
             print(f"  {'':6}  {'':<{width}}  hint: {stage.hint}")
-    imap_code = outbox_command.print_imap_check(profile, _terminal_prompt())
+    from mailtui.commands.outbox import print_imap_check
+
+    imap_code = print_imap_check(profile, _terminal_prompt())
     if report.error is not None:
         return report.error.exit_code
     return imap_code

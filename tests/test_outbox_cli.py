@@ -58,7 +58,7 @@ def test_server_down_queues_then_flush_delivers_exactly_one_into_sent(
 
     server = smtp_server()
     write_config(profile_toml(server))  # the server is back
-    flushed = run("outbox", "flush", "--now")
+    flushed = run("outbox", "flush")  # due at once: the failed send was the first try
     assert flushed.code == 0, flushed.err
     assert f"delivered {entry.id}" in flushed.out
     assert [m.data for m in server.messages] == [wire]
@@ -291,3 +291,28 @@ def test_bad_outbox_settings_are_clear_config_errors(run, write_config, key, val
     result = run(*SEND, "--queue")
     assert result.code == 78
     assert said in result.err and "Traceback" not in result.err
+
+
+def test_sendmail_queue_keeps_the_wire_bytes_and_a_flush_sends_them(
+    run, write_config, smtp_server, home
+):
+    raw = (
+        b"From: sender@example.com\nTo: rcpt@example.com\nBcc: hidden@example.com\n"
+        b"Subject: from mutt\n\nqueued by sendmail mode\n"
+    )
+    write_config(profile_toml(port=free_port()))
+    queued = run("sendmail", "-t", "--queue", stdin=raw)
+    assert queued.code == 0 and "Queued (connection refused)" in queued.err
+    [entry] = outbox(home).entries()
+    wire = outbox(home).data(entry)
+    assert b"hidden@example.com" not in wire
+    assert entry.bcc == ("hidden@example.com",) and "hidden@example.com" in entry.recipients
+    assert maildir_files(home, "drafts") == []
+    server = smtp_server()
+    write_config(profile_toml(server))
+    assert run("outbox", "flush").code == 0
+    [received] = server.messages
+    assert received.data == wire
+    assert sorted(received.rcpt_tos) == ["hidden@example.com", "rcpt@example.com"]
+    [sent] = maildir_files(home, "sent")
+    assert sent.read_bytes().startswith(b"Bcc: hidden@example.com")
