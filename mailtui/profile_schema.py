@@ -175,7 +175,7 @@ PROFILE_SCHEMA: tuple[Field, ...] = (
           default_text="username"),
     Field("imap_sent_folder", str, "", "imap_sent_folder",
           "mailtui: folder for the Sent copy", example="Sent",
-          default_text="the folder flagged \\Sent, else Sent"),
+          default_text="the \\Sent folder, else Sent"),
 )
 # fmt: on
 SCHEMA = {field.key: field for field in PROFILE_SCHEMA}
