@@ -100,7 +100,9 @@ class MailtuiApp(App[None]):
         from mailtui.screens.modals import QuitDuringSendModal
 
         def answered(choice: str | None) -> None:
-            if choice == "now":
+            # The send may have ended while the question was open: then there is no
+            # answer left to wait for.
+            if choice == "now" or (choice == "wait" and not self.sending):
                 self._leave()
             elif choice == "wait":
                 self.quit_after_send = True
@@ -109,8 +111,18 @@ class MailtuiApp(App[None]):
         self.push_screen(QuitDuringSendModal(), answered)
 
     def _leave(self) -> None:
-        self.composer.save_draft_now(wait=True)
-        self.exit()
+        if self.composer.save_draft_now(wait=True):
+            self.exit()
+            return
+        # The draft could not be written: quitting now would lose what is on screen.
+        from mailtui.screens.modals import LoseDraftModal
+
+        def answered(lose: bool | None) -> None:
+            if lose:
+                self.exit()
+
+        self.quit_after_send = False
+        self.push_screen(LoseDraftModal(self.composer.unsaved_reason()), answered)
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
@@ -188,7 +200,7 @@ class MailtuiApp(App[None]):
         self.reported_job = event.job
         self._show_stage("")
         self._back_to_composer()
-        self.composer.after_failure(event.job.draft_key)
+        self.composer.after_failure(event.job.draft_key, event.job.prepared.profile.name)
         if self.quit_after_send:
             self._leave()
             return

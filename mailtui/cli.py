@@ -171,6 +171,16 @@ def _say(text: str) -> None:
     print(f"{PROG}: {text}", file=sys.stderr)
 
 
+def _out(text: str) -> None:
+    """A result on stdout. A reader that has gone (`| grep -q`, `| head`) cannot undo a
+    send: a traceback and exit 1 would make a script send the message again."""
+    try:
+        print(text, flush=True)
+    except BrokenPipeError:
+        # Later writes (and the flush at exit) go nowhere instead of failing again.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+
+
 def _report(exc: MailError) -> None:
     stage = f" [{exc.stage}]" if exc.stage else ""
     _say(f"error{stage}: {exc}")
@@ -273,14 +283,14 @@ def _send(args: argparse.Namespace, config: Config) -> int:
     for warning in done.warnings:
         _say(warning)
     if profile.handler == "dummy":
-        print(done.dummy_text)
+        _out(done.dummy_text)
         return done.exit_code
     if done.accepted:
-        print(
+        _out(
             f"Sent to {', '.join(done.accepted)} via {profile.name} ({profile.security_summary()})."
         )
     if done.sent_copy:
-        print(f"Sent copy: {done.sent_copy}")
+        _out(f"Sent copy: {done.sent_copy}")
     for recipient, (code, text) in done.refused.items():
         _say(f"refused [RCPT]: {recipient}: {code} {text}")
     if done.refused_draft:
