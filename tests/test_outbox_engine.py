@@ -257,3 +257,15 @@ def test_a_5xx_with_drafts_unwritable_keeps_the_message_held(outbox, smtp_server
     assert attempt.outcome == HELD_OUTCOME and "could not be moved to drafts" in attempt.detail
     [kept] = outbox.entries()
     assert kept.state == HELD and outbox.data(kept) == DATA
+
+
+def test_drop_or_retry_of_an_entry_being_sent_is_refused(outbox):
+    from mailtui.outbox_flush import drop
+
+    entry = queue(outbox)
+    with outbox.claim(entry.id):
+        for act in (drop, retry):
+            with pytest.raises(MailError, match="being sent by another") as caught:
+                act(outbox, Courier(free_port()), entry.id)
+            assert caught.value.exit_code == 75
+    assert outbox.entries() == [entry]
