@@ -164,6 +164,14 @@ WRONG_TYPES = {
     "tls_fingerprint": "1",
     "allow_plaintext_auth": '"perhaps"',
     "max_message_size": '"large"',
+    "queue": '"later"',
+    "queue_max_age": '"a while"',
+    "sent_copy": "true",
+    "imap_host": "993",
+    "imap_port": '"imaps"',
+    "imap_security": "1",
+    "imap_username": "[]",
+    "imap_sent_folder": "{}",
 }
 
 
