@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import NoReturn
 
 from mailtui import __version__, locations
+from mailtui.cli_help import epilog
 from mailtui.commands import HANDLERS as COMMAND_HANDLERS
 from mailtui.commands import add_parsers as add_command_parsers
 from mailtui.commands import with_mailto
@@ -72,32 +73,8 @@ class _CommandParser(_Parser):
         return namespace, extras
 
 
-EXIT_CODES = (
-    (0, "every recipient accepted (or rendered, with the dummy handler)"),
-    (64, "bad command line"),
-    (65, "bad message data: invalid address, CR/LF in a header, no recipients"),
-    (66, "an input file (body, HTML, attachment) is missing or unreadable"),
-    (67, "recipients refused permanently (5xx); when every refusal is 4xx, 75"),
-    (69, "the server refused permanently; STARTTLS not offered; certificate rejected"),
-    (75, "temporary: connection refused, timeout, 4xx; worth retrying"),
-    (76, "protocol error: the server said something that is not SMTP"),
-    (77, "authentication failed, or refused over a plaintext connection"),
-    (78, "configuration error: bad file, unknown profile, missing password"),
-)
-
-
 class _RawFormatter(argparse.RawDescriptionHelpFormatter, _Formatter):
     """The epilog's table keeps its lines; the width still comes without shutil."""
-
-
-def _epilog() -> str:
-    codes = "\n".join(f"  {code:<3} {meaning}" for code, meaning in EXIT_CODES)
-    return (
-        f"exit codes (sysexits, as sendmail and msmtp use them):\n{codes}\n\n"
-        f"config file: {locations.config_path()}\n"
-        "  (--config PATH, else $MAILTUI_CONFIG, else $XDG_CONFIG_HOME/mailtui/config.toml)\n"
-        "profile: --profile NAME, else default_profile in the config"
-    )
 
 
 def _common(parser: argparse.ArgumentParser, suppress: bool) -> None:
@@ -137,10 +114,9 @@ def _message_options(parser: argparse.ArgumentParser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    description = "A terminal mail composer with a verified SMTP engine. No COMMAND: the composer."
-    parser = _Parser(
-        prog=PROG, description=description, epilog=_epilog(), formatter_class=_RawFormatter
-    )
+    about = "A terminal mail composer with a verified SMTP engine. No COMMAND: the composer."
+    after = epilog(locations.config_path())  # exit codes, the config file
+    parser = _Parser(prog=PROG, description=about, epilog=after, formatter_class=_RawFormatter)
     version = f"{PROG} {__version__}"
     parser.add_argument("--version", action="version", version=version, help="print the version")
     _common(parser, suppress=False)
@@ -153,6 +129,9 @@ def build_parser() -> argparse.ArgumentParser:
     _common(send, suppress=True)
     _message_options(send)
     send.add_argument("--debug", action="store_true", help="show the SMTP conversation")
+    send.add_argument(
+        "--queue", action="store_true", help="on a temporary failure, queue it in the outbox"
+    )
 
     preview = commands.add_parser("preview", help="show the message without sending it")
     _common(preview, suppress=True)
@@ -314,7 +293,8 @@ def _transcript(args: argparse.Namespace):  # type: ignore[no-untyped-def]
 
 
 def _send(args: argparse.Namespace, config: Config) -> int:
-    from mailtui.lifecycle import prepare, send_or_keep
+    from mailtui.lifecycle import prepare
+    from mailtui.outbox_send import Queued, send_or_queue, wants_queue
     from mailtui.store import Store
 
     profile = config.profile(args.profile)
@@ -322,12 +302,16 @@ def _send(args: argparse.Namespace, config: Config) -> int:
         _draft_from_args(args, profile.max_message_size), profile
     )  # a MessageError: nothing attempted
     store = Store(locations.data_dir())
-    done = send_or_keep(
+    done = send_or_queue(
         prepared,
         store,
+        queue=args.queue or wants_queue(profile),
         password_prompt=_terminal_prompt(),
         transcript=_transcript(args),
     )
+    if isinstance(done, Queued):
+        print(done.sentence)
+        return done.exit_code
     for notice in store.notices:
         _say(notice)
     for warning in done.warnings:
@@ -384,9 +368,12 @@ def _check(args: argparse.Namespace, config: Config) -> int:
         print(f"  {mark}  {stage.stage:<{width}}  {stage.detail}")
         if stage.hint:
             print(f"  {'':6}  {'':<{width}}  hint: {stage.hint}")
+    from mailtui.commands.outbox import print_imap_check
+
+    imap_code = print_imap_check(profile, _terminal_prompt())
     if report.error is not None:
         return report.error.exit_code
-    return EX_OK
+    return imap_code
 
 
 def _profiles(args: argparse.Namespace, config: Config) -> int:

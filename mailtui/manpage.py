@@ -14,7 +14,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from mailtui import __version__
-from mailtui.cli import EXIT_CODES, PROG, build_parser
+from mailtui.cli import PROG, build_parser
+from mailtui.cli_help import EXIT_CODES
 
 PAGE = Path(__file__).with_name("man") / "mailtui.1"
 
@@ -41,10 +42,15 @@ def _options(parser: argparse.ArgumentParser) -> Iterator[str]:
 
 
 def _subcommands(parser: argparse.ArgumentParser) -> list[tuple[str, str, argparse.ArgumentParser]]:
+    """(name, summary, parser) of each subcommand, nested ones (`outbox flush`) after theirs."""
     for action in parser._actions:
         if isinstance(action, argparse._SubParsersAction):
             helps = {a.dest: a.help or "" for a in action._choices_actions}
-            return [(name, helps.get(name, ""), sub) for name, sub in action.choices.items()]
+            found = []
+            for name, sub in action.choices.items():
+                found.append((name, helps.get(name, ""), sub))
+                found += [(f"{name} {n}", h, p) for n, h, p in _subcommands(sub)]
+            return found
     return []
 
 

@@ -28,7 +28,18 @@ class _Command:
         self.parser = parser
 
     def options(self) -> list[argparse.Action]:
-        return [a for a in self.parser._actions if a.option_strings]
+        """Its options, and those of its own subcommands (`outbox flush --now`), each once."""
+        found: dict[str, argparse.Action] = {}
+        nested = [] if self.name == PROG else [c.parser for c in _commands(self.parser)]
+        for sub in (self.parser, *nested):
+            for action in sub._actions:
+                if action.option_strings:
+                    found.setdefault(action.option_strings[-1], action)
+        return list(found.values())
+
+    def actions(self) -> list[str]:
+        """The names of its own subcommands (outbox: flush, drop, retry)."""
+        return [c.name for c in _commands(self.parser)]
 
 
 def _commands(parser: argparse.ArgumentParser) -> list[_Command]:
@@ -54,6 +65,7 @@ def bash_script(parser: argparse.ArgumentParser | None = None) -> str:
     cases = []
     for command in everyone:
         words = [o for a in command.options() for o in a.option_strings]
+        words += command.actions() if command is not top else []
         if command is top:
             words += [c.name for c in commands]
             label = '""'
@@ -109,6 +121,8 @@ def _zsh_quote(text: str) -> str:
 
 def _zsh_specs(command: _Command) -> list[str]:
     specs = []
+    if command.name != PROG and command.actions():
+        specs.append(f"'1:action:({' '.join(command.actions())})'")
     for action in command.options():
         if action.help == argparse.SUPPRESS:
             continue

@@ -167,6 +167,14 @@ WRONG_TYPES = {
     "signature": "[]",
     "signature_file": "3",
     "markdown": '"kind of"',
+    "queue": '"later"',
+    "queue_max_age": '"a while"',
+    "sent_copy": "true",
+    "imap_host": "993",
+    "imap_port": '"imaps"',
+    "imap_security": "1",
+    "imap_username": "[]",
+    "imap_sent_folder": "{}",
 }
 
 

@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 
 from mailtui import errors
-from mailtui.cli import EXIT_CODES, build_parser
+from mailtui.cli import build_parser
+from mailtui.cli_help import EXIT_CODES
 from mailtui.manpage import PAGE, render_manpage
 from mailtui.shell_completion import FOLDER, bash_script, zsh_script
 
@@ -36,12 +37,15 @@ from_addr = "john@example.org"
 """
 
 
-def all_parsers() -> list[argparse.ArgumentParser]:
-    parser = build_parser()
-    subparsers = [
-        action for action in parser._actions if isinstance(action, argparse._SubParsersAction)
-    ]
-    return [parser, *subparsers[0].choices.values()]
+def all_parsers(parser: argparse.ArgumentParser | None = None) -> list[argparse.ArgumentParser]:
+    """The parser and every subcommand's, nested ones (outbox flush) included."""
+    parser = parser or build_parser()
+    found = [parser]
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for sub in action.choices.values():
+                found += all_parsers(sub)
+    return found
 
 
 def test_every_option_of_every_command_has_help_text():
@@ -198,3 +202,8 @@ def test_zsh_completion_is_valid_and_offers_profile_names(home, write_config):
     env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
     done = subprocess.run(["zsh", "-f", "-c", probe], capture_output=True, text=True, env=env)
     assert done.stdout.split() == ["work", "home-mail"], done.stderr
+
+
+def test_bash_completion_knows_nested_actions_and_their_options(home):
+    assert complete_in_bash(home, ["mailtui", "outbox", "f"]) == ["flush"]
+    assert complete_in_bash(home, ["mailtui", "outbox", "flush", "--n"]) == ["--now"]
