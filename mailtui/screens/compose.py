@@ -230,10 +230,13 @@ class ComposeScreen(ComposeSending, Screen):
     def _profile_bar_text(self) -> Content:
         # Content, not markup: escape() cannot protect a name that ends in a backslash.
         profile = self.host.profile
+        queued = (
+            f"   · outbox: {self.host.queue_status} (f5 flushes)" if self.host.queue_status else ""
+        )
         return Content.assemble(
             " Profile ",
             (profile.name, "bold"),
-            f" · {profile.security_summary()}   (ctrl+g to switch)",
+            f" · {profile.security_summary()}   (ctrl+g to switch){queued}",
         )
 
     def _profile_class(self) -> str:

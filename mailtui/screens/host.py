@@ -20,6 +20,7 @@ class Host(Protocol):
     explicit_profile: bool  # --profile was given: it wins over a restored draft's profile
     initial_draft: Draft | None  # from mailto:, reply, forward or edit
     start_empty: bool  # --new
+    queue_status: str  # "2 queued (last: …)", or "" when the outbox is empty
 
     @property
     def sending(self) -> bool: ...
