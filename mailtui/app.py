@@ -13,16 +13,25 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from textual import work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.markup import escape
 from textual.screen import Screen
 
 from mailtui.config import Config, Profile, load_config
-from mailtui.errors import ConfigError
+from mailtui.errors import ConfigError, MailError
 from mailtui.preferences import Preferences, load_preferences
 from mailtui.screens.compose import ComposeScreen
-from mailtui.screens.events import MessageSent, SendApproved, SendFailed, SendStageReached
+from mailtui.screens.events import (
+    MessageQueued,
+    MessageSent,
+    OutboxChanged,
+    OutboxFlushed,
+    SendApproved,
+    SendFailed,
+    SendStageReached,
+)
 from mailtui.store import Store
 from mailtui.transcript_log import TranscriptLog
 
@@ -43,6 +52,7 @@ class MailtuiApp(App[None]):
         Binding("f2", "settings", "Settings", id="settings"),
         Binding("ctrl+l", "transcript", "Transcript", id="transcript", show=False),
         Binding("ctrl+q", "quit", "Quit", id="quit", priority=True),
+        Binding("f5", "flush_outbox", "Flush outbox", id="flush_outbox"),
     ]
     # Below 30 rows the fields lose their borders so the body keeps its lines (80x24: 15).
     VERTICAL_BREAKPOINTS = [(0, "-short"), (30, "-tall")]
@@ -71,6 +81,7 @@ class MailtuiApp(App[None]):
         self.send_job: SendJob | None = None
         self.quit_after_send = False
         self.reported_job: SendJob | None = None  # the last send whose end the UI handled
+        self.queue_status = ""  # what waits in the outbox, for the status line
         self.transcripts = TranscriptLog()  # the last SMTP conversation, for ctrl+l
         self.preferences, self.preference_warnings = _preferences(config_path)
         self._apply_preferences()
@@ -94,12 +105,10 @@ class MailtuiApp(App[None]):
         warning = apply_theme(self, self.preferences)
         if warning:
             self.preference_warnings.append(warning)
-        if self.preferences.keymap:
-            self.preference_warnings += apply_keymap(
-                self, self.preferences.keymap, known_binding_ids()
-            )
+        if keymap := self.preferences.keymap:
+            self.preference_warnings += apply_keymap(self, keymap, known_binding_ids())
 
-    def on_mount(self) -> None:
+    def _remember_preferences(self) -> None:
         from mailtui.app_preferences import remember_theme
 
         remember_theme(self, self.config_path, saved=self.theme)
@@ -210,7 +219,10 @@ class MailtuiApp(App[None]):
 
     def _send_done(self, job: SendJob) -> None:
         # On the send thread: only post. If the app is gone, the outcome is recorded anyway.
-        self.post_message(MessageSent(job) if job.outcome is not None else SendFailed(job))
+        if job.queued is not None:
+            self.post_message(MessageQueued(job))
+        else:
+            self.post_message(MessageSent(job) if job.outcome is not None else SendFailed(job))
 
     def on_send_stage_reached(self, event: SendStageReached) -> None:
         if self.sending:
@@ -227,6 +239,63 @@ class MailtuiApp(App[None]):
             self._leave()
             return
         self._announce(outcome)
+
+    def on_message_queued(self, event: MessageQueued) -> None:
+        queued = event.job.queued
+        assert queued is not None
+        self.reported_job = event.job
+        self._show_stage("")
+        self._back_to_composer()
+        self.composer.after_queued()
+        self.refresh_queue_status()
+        if self.quit_after_send:
+            self._leave()
+            return
+        self.notify(queued.sentence, title=queued.short, severity="warning", timeout=15)
+
+    # -- the outbox ------------------------------------------------------------------------
+
+    def on_mount(self) -> None:
+        from mailtui import locations
+
+        self._remember_preferences()  # the theme chosen from now on is saved; config warnings
+        if locations.outbox_dir().is_dir():  # nothing to count, and nothing to load, else
+            self.call_after_refresh(self.refresh_queue_status)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="outbox-status")
+    def refresh_queue_status(self) -> None:
+        from mailtui.outbox_send import default_outbox, outbox_summary
+
+        outbox = default_outbox()
+        status = outbox_summary(outbox)
+        errors = [e.last_error for e in outbox.entries() if e.last_error]
+        if status and errors:
+            status += f" (last: {errors[-1]})"
+        self.post_message(OutboxChanged(status))
+
+    def on_outbox_changed(self, event: OutboxChanged) -> None:
+        self.queue_status = event.status
+        self.composer.show_profile()
+
+    def action_flush_outbox(self) -> None:
+        self.notify("Trying every message in the outbox now…", timeout=4)
+        self._flush_outbox()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="outbox-flush")
+    def _flush_outbox(self) -> None:
+        from mailtui.commands.outbox import describe
+        from mailtui.outbox_send import flush_outbox
+
+        try:
+            lines = [describe(a) for a in flush_outbox(self.config, self.store, now=True)]
+        except (MailError, OSError) as exc:
+            lines = [f"The outbox could not be flushed: {exc}"]
+        self.post_message(OutboxFlushed(lines or ["The outbox is empty."]))
+
+    def on_outbox_flushed(self, event: OutboxFlushed) -> None:
+        for line in event.lines:
+            self.notify(escape(line), title="Outbox", timeout=12)
+        self.refresh_queue_status()
 
     def on_send_failed(self, event: SendFailed) -> None:
         error = event.job.error

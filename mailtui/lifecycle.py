@@ -138,7 +138,9 @@ def send_prepared(
     warnings = list(result.warnings)
     sent_copy = None
     try:
-        sent_copy = store.store_sent_bytes(prepared.sent_copy_bytes()).path
+        # sent_copy = "imap" or "none": no copy here (the IMAP one is made by outbox_send).
+        if profile.sent_copy.lower() in ("maildir", "both"):
+            sent_copy = store.store_sent_bytes(prepared.sent_copy_bytes()).path
     except Exception as exc:
         warnings.append(f"The message was sent, but its copy in sent/ was not stored: {exc}")
     refused_draft = refused_only = None

@@ -20,9 +20,10 @@ from typing import TYPE_CHECKING
 
 from mailtui.draft import Draft
 from mailtui.errors import MailError
-from mailtui.lifecycle import Outcome, Prepared, send_prepared
+from mailtui.lifecycle import Outcome, Prepared
 
 if TYPE_CHECKING:
+    from mailtui.outbox_send import Queued
     from mailtui.store import Store
     from mailtui.transport import StageCallback, Transcript
 
@@ -45,6 +46,7 @@ class SendJob:
         self._transcript = transcript  # the redacted conversation, for the UI's panel
         self.draft_key = draft_key  # the draft being sent: this job alone writes it now
         self.outcome: Outcome | None = None
+        self.queued: Queued | None = None  # a temporary failure, queued in the outbox
         self.error: MailError | None = None
         self._store = store
         self._password = password
@@ -58,7 +60,7 @@ class SendJob:
 
     @property
     def done(self) -> bool:
-        return self.outcome is not None or self.error is not None
+        return self.outcome is not None or self.error is not None or self.queued is not None
 
     def join(self, timeout: float | None = None) -> None:
         self._thread.join(timeout)
@@ -66,14 +68,21 @@ class SendJob:
     def _run(self) -> None:
         prompt = None if self._password is None else (lambda _profile: self._password or "")
         try:
-            self.outcome = send_prepared(
+            from mailtui.outbox_send import Queued, send_or_queue
+
+            result = send_or_queue(
                 self.prepared,
                 self._store,
+                queue=self.prepared.profile.queue,
                 draft_key=self.draft_key,
                 password_prompt=prompt,
                 on_stage=self._on_stage,
                 transcript=self._transcript,
             )
+            if isinstance(result, Queued):
+                self.queued = result  # the outbox holds it now; its draft file is gone
+            else:
+                self.outcome = result
         except MailError as exc:
             self.error = exc
         except BaseException as exc:  # a bug must still end the send visibly

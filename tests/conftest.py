@@ -171,10 +171,11 @@ def smtp_server(certs: Certs) -> Iterator[ServerFactory]:
         leaf: trustme.LeafCert | None = None,
         auth_exclude: list[str] | None = None,
         size_limit: int | None = None,
+        port: int | None = None,  # a port chosen earlier, for a server that "comes back"
         **handler_options,
     ) -> Server:
         handler = Handler(**handler_options)
-        port = free_port()
+        port = port or free_port()
         kwargs: dict = {
             "hostname": "127.0.0.1",
             "port": port,

@@ -316,3 +316,40 @@ def test_sendmail_queue_keeps_the_wire_bytes_and_a_flush_sends_them(
     assert sorted(received.rcpt_tos) == ["hidden@example.com", "rcpt@example.com"]
     [sent] = maildir_files(home, "sent")
     assert sent.read_bytes().startswith(b"Bcc: hidden@example.com")
+
+
+async def test_composer_queues_offline_shows_the_count_and_flushes_from_the_palette(
+    smtp_server, make_app, home
+):
+    """Issue 11's composer part: y while the server is down answers "Queued (connection
+    refused)", the profile bar shows the count, and a flush from the palette delivers."""
+    from test_composer import SIZE, fill_message
+
+    from conftest import free_port, maildir_files, profile_toml, wait_for
+
+    port = free_port()
+    app = make_app(profile_toml(None, port=port, queue=True))
+    async with app.run_test(size=SIZE) as pilot:
+        await fill_message(pilot)
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: app.screen.id == "preview" and app.screen.prepared)
+        await pilot.press("y")
+        await wait_for(
+            pilot,
+            lambda: any("Queued (connection refused)" in str(n.title) for n in app._notifications),
+        )
+        await wait_for(pilot, lambda: "1 queued" in app.queue_status)
+        assert "outbox: 1 queued" in str(app.composer.query_one("#profile-bar").content)
+        assert maildir_files(home, "drafts") == []  # the outbox holds it, not drafts/
+        server = smtp_server(port=port)
+        await pilot.press("ctrl+p")
+        await type_text_slowly(pilot, "Flush outbox")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: len(server.messages) == 1, timeout=20)
+        await wait_for(pilot, lambda: app.queue_status == "")
+    assert len(maildir_files(home, "sent")) == 1
+
+
+async def type_text_slowly(pilot, text: str) -> None:
+    for character in text:
+        await pilot.press(character if character != " " else "space")

@@ -245,12 +245,15 @@ class ComposeScreen(ComposeParts, ComposeSending, Screen):
         # Content, not markup: escape() cannot protect a name that ends in a backslash.
         profile = self.host.profile
         markdown = (" · ", ("Markdown", "bold"), " (ctrl+r)") if self.markdown else ()
+        queued = (
+            f"   · outbox: {self.host.queue_status} (f5 flushes)" if self.host.queue_status else ""
+        )
         return Content.assemble(
             " Profile ",
             (profile.name, "bold"),
             f" · {profile.security_summary()}",
             *markdown,
-            "   (ctrl+g to switch)",
+            f"   (ctrl+g to switch){queued}",
         )
 
     def _profile_class(self) -> str:

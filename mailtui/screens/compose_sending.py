@@ -59,6 +59,16 @@ class ComposeSending:
             return
         self.new_message()  # signed, as every new message
 
+    def after_queued(self) -> None:
+        """The outbox holds the message and its draft file is gone: as after a success."""
+        unchanged = self.current_draft() == self._sending_snapshot
+        self._sending_snapshot = self._sending_key = None
+        if not unchanged or self._keeper is None:
+            self.save_draft_now()
+            return
+        self.fill(Draft())
+        self.query_one("#to").focus()
+
     def after_failure(self, sent_key: str | None, sent_profile: str) -> None:
         """The message is still a draft (under `sent_key`); without edits since, this
         composer takes that draft back; with edits, those are a draft of their own."""

@@ -54,3 +54,25 @@ class DraftNotSaved(Message):
     def __init__(self, reason: str) -> None:
         super().__init__()
         self.reason = reason
+
+
+class MessageQueued(Message):
+    """A temporary failure on a queueing profile: the outbox holds the message (job.queued)."""
+
+    def __init__(self, job: SendJob) -> None:
+        super().__init__()
+        self.job = job
+
+
+class OutboxChanged(Message):
+    """What waits in the outbox, for the status line: "2 queued (last: …)" or ""."""
+
+    def __init__(self, status: str) -> None:
+        super().__init__()
+        self.status = status
+
+
+class OutboxFlushed(Message):
+    def __init__(self, lines: list[str]) -> None:
+        super().__init__()
+        self.lines = lines

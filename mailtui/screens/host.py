@@ -23,6 +23,7 @@ class Host(Protocol):
     sign_initial: bool  # add the signature to initial_draft (not for `mailtui edit`)
     start_empty: bool  # --new
     preferences: Preferences  # the composer's top-level config keys (address book, ...)
+    queue_status: str  # "2 queued (last: …)", or "" when the outbox is empty
 
     @property
     def sending(self) -> bool: ...
