@@ -13,6 +13,8 @@ from pathlib import Path
 from typing import NoReturn
 
 from mailtui import __version__, locations
+from mailtui.commands import auth as auth_command
+from mailtui.commands import profiles_import
 from mailtui.config import Config, Profile, load_config
 from mailtui.draft import Draft
 from mailtui.errors import EX_OK, InputFileError, MailError, MessageError, UsageError
@@ -76,6 +78,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     profiles = commands.add_parser("profiles", help="list the configured profiles")
     _common(profiles, suppress=True)
+    profiles_import.add_parser(profiles)  # profiles import-cement (commands/profiles_import.py)
+    auth_command.add_parser(commands)  # auth login|status|logout|set-password (commands/auth.py)
     return parser
 
 
@@ -88,6 +92,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         for warning in config.warnings:
             _say(f"warning: {warning}")
         handler = {"send": _send, "preview": _preview, "check": _check, "profiles": _profiles}
+        handler["auth"] = auth_command.run
+        if profiles_import.wanted(args):
+            handler["profiles"] = profiles_import.run
         return handler[args.command](args, config)
     except MailError as exc:
         _report(exc)
