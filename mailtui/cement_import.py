@@ -7,6 +7,7 @@ TLS; a missing port is 25 for Cement whatever the security).
 from __future__ import annotations
 
 import configparser
+import json
 from email.utils import getaddresses
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -109,7 +110,8 @@ def translate(raw: dict[str, str], section: str, where: str) -> CementImport:
     for key in _LIST_KEYS:
         if key in raw:
             values[key] = _addresses(raw[key])
-            report.append(ReportLine("translated", key, f"{said(key)} → {key} = {values[key]}"))
+            shown = json.dumps(values[key], ensure_ascii=False)  # as TOML writes a list
+            report.append(ReportLine("translated", key, f"{said(key)} → {key} = {shown}"))
     if "from_addr" in raw:
         values["from_addr"] = raw["from_addr"].strip()
         report.append(ReportLine("translated", "from_addr", f"{said('from_addr')} → from_addr"))
