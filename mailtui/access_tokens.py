@@ -9,7 +9,6 @@ import time
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
-from mailtui import oauth2_http
 from mailtui.errors import AuthError, ConfigError
 from mailtui.oauth2 import OAuth2Settings, OAuthError, TokenSet, relogin_hint
 from mailtui.tokens import TokenStore, token_store
@@ -82,6 +81,8 @@ class TokenSource:
     def _refresh(self, tokens: TokenSet) -> TokenSet:
         settings = self.account.oauth2
         assert settings is not None  # an account without a command has the table
+        from mailtui import oauth2_http  # HTTP loads only when a refresh is due
+
         try:
             fresh = oauth2_http.refresh(settings, tokens, timeout=self.account.timeout)
         except OAuthError as exc:

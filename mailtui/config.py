@@ -18,6 +18,7 @@ else:  # pragma: no cover - exercised on 3.10 only
     import tomli as tomllib
 
 from mailtui.errors import ConfigError
+from mailtui.oauth2 import OAuth2Settings, parse_oauth2_table
 
 HANDLERS = ("smtp", "dummy")
 DUMMY_PROFILE_NAME = "dummy"
@@ -51,10 +52,17 @@ class Profile(NamedTuple):
     ca_file: str = ""
     tls_fingerprint: str = ""
     allow_plaintext_auth: bool = False
+    # Accounts (docs/oauth2.md): how AUTH is done, and the From addresses the account owns.
+    auth_mechanism: str = "auto"
+    oauth2_token_command: str = ""
+    oauth2: OAuth2Settings | None = None
+    password_keyring: bool = False
+    identities: tuple[str, ...] = ()
 
     def __repr__(self) -> str:
         # The password never shows, not even in a traceback or a debug print.
         shown = self._replace(password="***" if self.password else "")._asdict()
+        # (OAuth2Settings hides its client_secret in its own repr.)
         fields = ", ".join(f"{key}={value!r}" for key, value in shown.items())
         return f"Profile({fields})"
 
@@ -121,8 +129,8 @@ class Profile(NamedTuple):
 
 DUMMY_PROFILE = Profile(name=DUMMY_PROFILE_NAME, handler="dummy", from_addr="noreply@localhost")
 
-_BOOL_KEYS = {"ssl", "tls", "auth", "verify", "allow_plaintext_auth"}
-_LIST_KEYS = {"to", "cc", "bcc"}
+_BOOL_KEYS = {"ssl", "tls", "auth", "verify", "allow_plaintext_auth", "password_keyring"}
+_LIST_KEYS = {"to", "cc", "bcc", "identities"}
 _STRING_KEYS = {
     "handler",
     "host",
@@ -135,6 +143,8 @@ _STRING_KEYS = {
     "subject_prefix",
     "ca_file",
     "tls_fingerprint",
+    "auth_mechanism",
+    "oauth2_token_command",
 }
 PROFILE_KEYS = set(Profile._fields) - {"name"}
 _TRUE = {"true", "yes", "on", "1"}
@@ -236,6 +246,9 @@ def parse_profile(name: str, table: dict[str, Any], where: str) -> tuple[Profile
         if canonical not in PROFILE_KEYS:
             warnings.append(f"{where}: unknown key `{key}` ignored.")
             continue
+        if canonical == "oauth2":
+            values["oauth2"] = parse_oauth2_table(value, where)
+            continue
         values[canonical] = _coerce(canonical, value, where)
 
     if values.get("handler", "smtp") not in HANDLERS:
@@ -264,6 +277,7 @@ def parse_profile(name: str, table: dict[str, Any], where: str) -> tuple[Profile
             f"{where}: both `password` and `password_command` are set.",
             hint="Keep one of them (password_command keeps the secret out of the file).",
         )
+    check_account_keys(values, where)
     fingerprint = values.get("tls_fingerprint", "")
     if fingerprint:
         normalized = normalize_fingerprint(fingerprint)
@@ -282,6 +296,31 @@ def parse_profile(name: str, table: dict[str, Any], where: str) -> tuple[Profile
                 hint="Point it at a PEM file of the CA certificates to trust.",
             )
     return Profile(name=name, **values), warnings
+
+
+def check_account_keys(values: dict[str, Any], where: str) -> None:
+    """auth_mechanism is one mailtui speaks; one source of secret per profile."""
+    from mailtui.sasl import MECHANISMS
+
+    mechanism = values.get("auth_mechanism", "auto").lower()
+    if mechanism not in MECHANISMS:
+        raise ConfigError(
+            f"{where}: auth_mechanism = {mechanism!r} is not one mailtui speaks.",
+            hint=f"Use one of: {', '.join(MECHANISMS)}.",
+        )
+    values["auth_mechanism"] = mechanism
+    if values.get("oauth2") is not None and values.get("oauth2_token_command"):
+        raise ConfigError(
+            f"{where}: both an [oauth2] table and oauth2_token_command are set.",
+            hint="Keep one: the table for mailtui's own sign-in, or the command you already use.",
+        )
+    if values.get("password_keyring") and (
+        values.get("password") or values.get("password_command")
+    ):
+        raise ConfigError(
+            f"{where}: password_keyring = true, and password or password_command is set too.",
+            hint="Keep one source for the password.",
+        )
 
 
 def normalize_fingerprint(text: str) -> str:

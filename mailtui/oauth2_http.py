@@ -55,8 +55,11 @@ def _opener() -> urllib.request.OpenerDirector:
     return urllib.request.build_opener(urllib.request.HTTPSHandler(context=context), _NoRedirects())
 
 
-def post_form(url: str, form: dict[str, str], timeout: float = HTTP_TIMEOUT) -> Any:
-    """POST `form`, return the JSON answer (error answers too: their JSON says why)."""
+def post_form(
+    url: str, form: dict[str, str], timeout: float = HTTP_TIMEOUT, empty_ok: bool = False
+) -> Any:
+    """POST `form`, return the JSON answer (error answers too: their JSON says why).
+    With `empty_ok`, a successful empty answer (RFC 7009 revocation) is {}."""
     body = urlencode(form).encode("ascii")
     request = urllib.request.Request(
         url,
@@ -83,6 +86,8 @@ def post_form(url: str, form: dict[str, str], timeout: float = HTTP_TIMEOUT) -> 
             stage="OAuth2",
             hint="check the network; the endpoints come from the profile's [oauth2] table",
         ) from None
+    if empty_ok and not raw.strip():
+        return {}
     if len(raw) > MAX_RESPONSE_BYTES:
         raise OAuthError("invalid_response", f"{host} sent more than {MAX_RESPONSE_BYTES} bytes")
     try:
@@ -109,7 +114,7 @@ def revoke(settings: OAuth2Settings, tokens: TokenSet, timeout: float = HTTP_TIM
         "token_type_hint": "refresh_token",
         "client_id": settings.client_id,
     }
-    answer = post_form(settings.revocation_endpoint, form, timeout)
+    answer = post_form(settings.revocation_endpoint, form, timeout, empty_ok=True)
     return not (isinstance(answer, dict) and "error" in answer)
 
 

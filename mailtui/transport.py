@@ -18,6 +18,7 @@ from datetime import datetime, timezone
 from typing import NamedTuple
 
 from mailtui.config import Profile
+from mailtui.credentials import signs_in_with_oauth2
 from mailtui.errors import (
     AuthError,
     ConnectError,
@@ -31,6 +32,7 @@ from mailtui.errors import (
     exit_code_for_refusals,
     exit_code_for_reply,
 )
+from mailtui.smtp_auth import SignedIn, sign_in
 
 StageCallback = Callable[[str], None]
 
@@ -413,11 +415,10 @@ class _Session:
             smtp.ehlo()
             self.on_passed("EHLO after STARTTLS", describe_capabilities(smtp))
         if p.auth:
-            self.login(smtp)
-            self.on_passed(STAGE_AUTH, f"authenticated as {p.username}")
+            self.on_passed(STAGE_AUTH, self.login(smtp).describe(p.username))
         return smtp
 
-    def login(self, smtp: smtplib.SMTP) -> None:
+    def login(self, smtp: smtplib.SMTP) -> SignedIn:
         p = self.profile
         self.enter(STAGE_AUTH)
         if not p.encrypted and not p.allow_plaintext_auth:
@@ -433,16 +434,28 @@ class _Session:
                 stage=STAGE_AUTH,
                 hint="many servers offer AUTH only after STARTTLS; or set auth = false",
             )
+        tokens = None
+        if signs_in_with_oauth2(p):
+            from mailtui.access_tokens import TokenSource, oauth_account
+
+            tokens = TokenSource(oauth_account(p))  # type: ignore[arg-type]
         try:
-            smtp.login(p.username, self.password)
+            signed = sign_in(
+                smtp,
+                p,
+                self.password,
+                tokens,
+                add_secret=self.transcript.add_secret if self.transcript else None,
+                host=p.host,
+                port=p.effective_port,
+            )
         except smtplib.SMTPException as exc:
             if isinstance(exc, smtplib.SMTPResponseException):
                 raise
             raise AuthError(
-                f"No authentication method in common with {p.host}: {exc}",
-                stage=STAGE_AUTH,
-                hint="mailtui speaks PLAIN, LOGIN and CRAM-MD5",
+                f"Authentication with {p.host} failed: {exc}", stage=STAGE_AUTH
             ) from None
+        return signed
 
     def close(self) -> None:
         """QUIT politely; a server that hangs up first is no failure once the work is done."""

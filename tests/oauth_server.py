@@ -55,6 +55,7 @@ class State:
     approve_after_polls: int | None = None
     log: list[str] = field(default_factory=list)  # "token:refresh_token", "token:device", ...
     issue_refresh_on_refresh: bool = False
+    interval: int = 1  # the device flow's polling interval, seconds
 
 
 def s256(verifier: str) -> str:
@@ -206,7 +207,7 @@ class _Handler(BaseHTTPRequestHandler):
                 "user_code": device.user_code,
                 "verification_uri": f"http://127.0.0.1:{port}/device-login",
                 "expires_in": 600,
-                "interval": 1,
+                "interval": state.interval,
             },
         )
 
@@ -237,6 +238,13 @@ class OAuthServer(ThreadingHTTPServer):
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.server_address[1]}"
+
+    def oauth2_toml(self, profile: str = "test") -> str:
+        """The same as a TOML table to append to a config."""
+        lines = [f"[profiles.{profile}.oauth2]"]
+        for key, value in self.oauth2_table().items():
+            lines.append(f"{key} = {json.dumps(value)}")
+        return "\n".join(lines) + "\n"
 
     def oauth2_table(self) -> dict[str, object]:
         """The [profiles.NAME.oauth2] table a profile needs for this server."""

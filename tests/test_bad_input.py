@@ -163,6 +163,11 @@ WRONG_TYPES = {
     "ca_file": "0",
     "tls_fingerprint": "1",
     "allow_plaintext_auth": '"perhaps"',
+    "auth_mechanism": '"kerberos"',
+    "oauth2_token_command": "[]",
+    "oauth2": '"google"',
+    "password_keyring": '"often"',
+    "identities": "3",
 }
 
 
