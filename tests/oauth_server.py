@@ -56,6 +56,7 @@ class State:
     log: list[str] = field(default_factory=list)  # "token:refresh_token", "token:device", ...
     issue_refresh_on_refresh: bool = False
     interval: int = 1  # the device flow's polling interval, seconds
+    issued: list[str] = field(default_factory=list)  # every access token ever issued
 
 
 def s256(verifier: str) -> str:
@@ -181,6 +182,7 @@ class _Handler(BaseHTTPRequestHandler):
             state.grants[refresh] = Grant(refresh, scope)
         access = "at-" + secrets.token_urlsafe(24)
         state.access[access] = (refresh, time.time() + state.access_ttl)
+        state.issued.append(access)
         state.current_access = access
         body = {
             "access_token": access,
