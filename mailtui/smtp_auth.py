@@ -78,7 +78,19 @@ def sign_in(
             "plain": smtp.auth_plain,
             "login": smtp.auth_login,
         }[mechanism]
-        smtp.auth(mechanism.upper(), method)  # a refusal raises SMTPAuthenticationError
+        try:
+            smtp.auth(mechanism.upper(), method)
+        except smtplib.SMTPAuthenticationError as exc:
+            if _basic_auth_disabled(_text(exc.smtp_error)):
+                raise AuthError(
+                    f"{host or 'The server'} no longer takes passwords for SMTP AUTH.",
+                    stage=STAGE_AUTH,
+                    code=exc.smtp_code,
+                    reply=_text(exc.smtp_error),
+                    hint="sign in with OAuth2 instead: add an [oauth2] table and run "
+                    f"`mailtui auth login --profile {profile.name}` (docs/oauth2.md)",
+                ) from None
+            raise  # the transport names it: wrong username or password
         return SignedIn(mechanism, False)
 
     assert token_source is not None  # choose_mechanism gives OAuth only with a source
@@ -134,6 +146,12 @@ def _bearer(
     except smtplib.SMTPAuthenticationError as exc:
         return exc.smtp_code, _text(exc.smtp_error), auth.error
     return code, _text(reply), auth.error
+
+
+def _basic_auth_disabled(reply: str) -> bool:
+    """Microsoft 365's answers once basic authentication is retired for a tenant."""
+    lowered = reply.lower()
+    return "5.7.30" in reply or "5.7.139" in reply or "basic authentication" in lowered
 
 
 def _text(value: bytes | str) -> str:

@@ -268,3 +268,45 @@ def test_password_keyring_without_a_keyring_is_78(
     result = run("send", "--to", "a@example.com", "--body", "x")
     assert result.code == 78 and "no usable system keyring" in result.err
     assert "pip install 'mailtui[keyring]'" in result.err
+
+
+def test_without_a_browser_login_falls_back_to_the_device_code(
+    run, home, write_config, bearer_smtp, certs, oauth_server, monkeypatch
+):
+    oauth_server.state.interval = 0
+    oauth_server.state.approve_after_polls = 1
+    monkeypatch.setattr(auth_command, "_can_open_browser", lambda: False)
+    write_config(oauth_profile(bearer_smtp(), certs, oauth_server))
+    result = login(run, home, oauth_server)
+    assert "enter the code WDJB-MJHT" in result.err and "code_challenge" not in result.err
+
+
+def test_a_server_that_retired_passwords_points_to_oauth2(run, write_config, raw_server):
+    def script(conn) -> None:
+        conn.settimeout(5)
+        conn.sendall(b"220 outlook.test ESMTP\r\n")
+        reader = conn.makefile("rb")
+        while line := reader.readline():
+            verb = line[:4].upper()
+            if verb == b"EHLO":
+                conn.sendall(b"250-outlook.test\r\n250 AUTH LOGIN XOAUTH2\r\n")
+            elif verb == b"AUTH":
+                conn.sendall(
+                    b"535 5.7.139 Authentication unsuccessful, basic authentication is "
+                    b"disabled.\r\n"
+                )
+            elif verb == b"QUIT":
+                conn.sendall(b"221 bye\r\n")
+                return
+            else:
+                conn.sendall(b"250 ok\r\n")
+
+    server = raw_server(script)
+    write_config(
+        profile_toml(server, auth=True, username=USER, password="pw", allow_plaintext_auth=True)
+    )
+    result = run("send", "--to", "a@example.com", "--body", "x")
+    assert result.code == 77, result.err
+    assert "no longer takes passwords" in result.err and "5.7.139" in result.err
+    assert "sign in with OAuth2 instead" in result.err
+    assert "`mailtui auth login --profile test`" in result.err

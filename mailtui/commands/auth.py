@@ -96,11 +96,17 @@ def _login(args: argparse.Namespace, config: Config) -> int:
 
     profile = _oauth_profile(config, getattr(args, "profile", None))
     settings = profile.oauth2  # type: ignore[attr-defined]
-    use_device = args.device or (
-        not _can_open_browser() and bool(settings.device_authorization_endpoint)
+    # Without a graphical browser the device flow is easier, except at Google, whose device
+    # flow does not allow the Gmail scope: there the address is printed to open elsewhere.
+    use_device = (
+        args.device
+        or not settings.authorization_endpoint
+        or (
+            not _can_open_browser()
+            and settings.provider != "google"
+            and bool(settings.device_authorization_endpoint)
+        )
     )
-    if not settings.authorization_endpoint:
-        use_device = True
     _say(f"Signing in profile {profile.name} ({settings.provider}).")
     if use_device:
         tokens = oauth2_http.sign_in_with_device(settings, say=_say)
