@@ -416,5 +416,5 @@ async def type_text(pilot, text: str) -> None:
     await pilot.press(*text)
 
 
-# OAuth2: the authorization server and the bearer-token SMTP server (tests/oauth_server.py).
-from oauth_server import _tokens_in_files, bearer_smtp, oauth_server  # noqa: E402, F401
+# OAuth2: the authorization server and the bearer-token SMTP server (tests/bearer_smtp.py).
+from bearer_smtp import _tokens_in_files, bearer_smtp, oauth_server  # noqa: E402, F401
