@@ -49,10 +49,16 @@ class _NoRedirects(urllib.request.HTTPRedirectHandler):
         return None  # the 3xx then surfaces as an HTTPError
 
 
-def _opener() -> urllib.request.OpenerDirector:
+def _opener(url: str) -> urllib.request.OpenerDirector:
     context = ssl.create_default_context()
     context.minimum_version = ssl.TLSVersion.TLSv1_2
-    return urllib.request.build_opener(urllib.request.HTTPSHandler(context=context), _NoRedirects())
+    handlers: list[urllib.request.BaseHandler] = [
+        urllib.request.HTTPSHandler(context=context),
+        _NoRedirects(),
+    ]
+    if urlsplit(url).hostname in ("127.0.0.1", "::1", "localhost"):
+        handlers.append(urllib.request.ProxyHandler({}))  # this machine: never via a proxy
+    return urllib.request.build_opener(*handlers)
 
 
 def post_form(
@@ -72,7 +78,7 @@ def post_form(
     )
     host = urlsplit(url).netloc
     try:
-        with _opener().open(request, timeout=timeout) as response:
+        with _opener(url).open(request, timeout=timeout) as response:
             raw = response.read(MAX_RESPONSE_BYTES + 1)
     except urllib.error.HTTPError as exc:
         with exc:
