@@ -134,11 +134,3 @@ def choose_mechanism(requested: str, offered: list[str], *, has_oauth: bool) -> 
         hint="mailtui speaks PLAIN, LOGIN, CRAM-MD5, XOAUTH2 and OAUTHBEARER",
     )
 
-
-def secret_forms(user: str, token: str) -> list[str]:
-    """Every text form of `token` an OAuth2 exchange could carry, for redaction and tests."""
-    forms = [token]
-    for raw in (xoauth2_response(user, token), oauthbearer_response(user, token)):
-        encoded = base64.b64encode(raw).decode()
-        forms += [encoded, encoded.rstrip("=")]
-    return forms

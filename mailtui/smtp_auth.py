@@ -21,7 +21,6 @@ from mailtui.sasl import (
     oauthbearer_response,
     offered_mechanisms,
     parse_bearer_error,
-    secret_forms,
     xoauth2_response,
 )
 
@@ -128,8 +127,7 @@ def _bearer(
     port: int,
 ) -> tuple[int, str, BearerError | None]:
     if add_secret is not None:
-        for form in secret_forms(username, token):
-            add_secret(form)
+        add_secret(token)  # the transcript scrubs it; AUTH lines and 334s are redacted whole
     if mechanism == "xoauth2":
         initial = xoauth2_response(username, token)
     else:
