@@ -1,30 +1,32 @@
-"""The App: screens, app-wide keys, the command palette, and the send worker.
+"""The App: screens, app-wide keys, the command palette, and the send in progress.
 
-The send runs here, not on a screen, so it outlives the preview: a person can go back to the
-composer while the server takes its time, and the result still arrives.
+The send runs in a lifecycle SendJob, not on a screen and not in a Textual worker, so it
+outlives the preview and even the UI: a person who quits during a send still gets the sent
+copy stored and the draft removed (run_app waits for it and says how it ended).
 """
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterable
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from textual import work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
+from textual.markup import escape
 from textual.screen import Screen
-from textual.worker import Worker, WorkerState
 
 from mailtui.config import Config, Profile, load_config
-from mailtui.errors import MailError
 from mailtui.screens.compose import ComposeScreen
+from mailtui.screens.events import MessageSent, SendApproved, SendFailed, SendStageReached
 from mailtui.store import Store
 
 if TYPE_CHECKING:
-    from mailtui.delivery import Delivery
     from mailtui.draft import Draft
+    from mailtui.lifecycle import Outcome
+    from mailtui.lifecycle_threads import SendJob
 
 # Start-up is felt: the preview, the modals and the send path (smtplib, ssl, the email
 # package) load when first used, not before the composer's first frame.
@@ -39,14 +41,32 @@ class MailtuiApp(App[None]):
         Binding("ctrl+q", "quit", "Quit", id="quit", priority=True),
     ]
 
-    def __init__(self, config: Config, config_path: Path, store: Store, profile: str | None = None):
+    def __init__(
+        self,
+        config: Config,
+        config_path: Path,
+        store: Store,
+        profile: str | None = None,
+        *,
+        initial_draft: Draft | None = None,
+        new: bool = False,
+    ) -> None:
         super().__init__()
         self.config = config
         self.config_path = config_path
         self.store = store
         self.profile: Profile = config.profile(profile)
-        self.sending = False
+        self.explicit_profile = profile is not None
+        self.initial_draft = initial_draft
+        self.start_empty = new
+        self.send_job: SendJob | None = None
+        self.quit_after_send = False
+        self.reported_job: SendJob | None = None  # the last send whose end the UI handled
         self.composer = ComposeScreen()
+
+    @property
+    def sending(self) -> bool:
+        return self.send_job is not None and not self.send_job.done
 
     # -- screens ---------------------------------------------------------------------------
 
@@ -74,7 +94,22 @@ class MailtuiApp(App[None]):
             self.push_screen(SettingsScreen())
 
     async def action_quit(self) -> None:
-        self.composer.save_draft_now()
+        if not self.sending:
+            self._leave()
+            return
+        from mailtui.screens.modals import QuitDuringSendModal
+
+        def answered(choice: str | None) -> None:
+            if choice == "now":
+                self._leave()
+            elif choice == "wait":
+                self.quit_after_send = True
+                self.notify("Quitting when the server has answered.", timeout=30)
+
+        self.push_screen(QuitDuringSendModal(), answered)
+
+    def _leave(self) -> None:
+        self.composer.save_draft_now(wait=True)
         self.exit()
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
@@ -95,7 +130,8 @@ class MailtuiApp(App[None]):
         self.composer.show_profile()
 
     def reload_config(self) -> None:
-        """After settings saved the file: read it again, keep the chosen profile if it lives."""
+        """After settings saved the file: read it again, keep the chosen profile if it lives.
+        An open preview notices the change when it is shown again and prepares anew."""
         self.config = load_config(self.config_path)
         name = self.profile.name if self.profile.name in self.config.profiles else None
         self.profile = self.config.profile(name)
@@ -103,99 +139,118 @@ class MailtuiApp(App[None]):
 
     # -- sending ---------------------------------------------------------------------------
 
-    def start_send(self, draft: Draft, draft_key: str | None) -> bool:
-        """Begin sending `draft`; False when a send is already under way (no double send)."""
-        if self.sending:
+    def on_send_approved(self, event: SendApproved) -> None:
+        from mailtui.lifecycle_threads import SendJob
+
+        if self.sending:  # the preview refuses `y` while sending; this is the last guard
             self.notify("A message is already being sent.", severity="warning")
-            return False
-        from mailtui.credentials import needs_prompt
-
-        profile = self.profile
-        self.sending = True
-        if needs_prompt(profile):
-
-            def with_password(password: str | None) -> None:
-                if password is None:
-                    self.sending = False
-                    self.show_stage("")
-                    return
-                self._send(draft, profile, password, draft_key)
-
-            from mailtui.screens.modals import TextPrompt
-
-            question = f"Password for {profile.username} at {profile.host}"
-            self.push_screen(TextPrompt(question, password=True), with_password)
-        else:
-            self._send(draft, profile, None, draft_key)
-        return True
-
-    @work(thread=True, exclusive=True, exit_on_error=False, group="send", description="send")
-    def _send(
-        self, draft: Draft, profile: Profile, password: str | None, draft_key: str | None
-    ) -> Delivery:
-        from mailtui.delivery import deliver
-
-        self.call_from_thread(self.show_stage, "preparing")
-
-        def stage(name: str) -> None:
-            self.call_from_thread(self.show_stage, name)
-
-        # `password` is what the person typed when the profile needed asking (start_send).
-        prompt = None if password is None else lambda _: password
-        return deliver(
-            draft, profile, self.store, password_prompt=prompt, on_stage=stage, draft_key=draft_key
+            return
+        # The draft file of the message being sent now belongs to the send alone.
+        draft_key = self.composer.hand_over_for_send(event.prepared)
+        self.send_job = SendJob(
+            event.prepared,
+            self.store,
+            draft_key=draft_key,
+            password=event.password,
+            on_stage=lambda stage: self.post_message(SendStageReached(stage)),
+            on_done=self._send_done,
         )
+        self._show_stage("connecting")
+        self.send_job.start()
 
-    def show_stage(self, stage: str) -> None:
+    def _show_stage(self, stage: str) -> None:
         for screen in self.screen_stack:
-            if screen.id in ("compose", "preview"):
-                screen.show_stage(stage)  # type: ignore[attr-defined]
+            screen.post_message(SendStageReached(stage))
 
-    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        if event.worker.group != "send" or not event.worker.is_finished:
-            return
-        self.sending = False
-        self.show_stage("")
-        if event.state == WorkerState.SUCCESS:
-            self._sent(event.worker.result)
-        elif event.state == WorkerState.ERROR:
-            error = event.worker.error
-            if not isinstance(error, MailError):
-                error = MailError(f"Unexpected failure: {error!r}")
-            self.composer.after_failure()
-            from mailtui.screens.modals import ErrorModal
+    def _send_done(self, job: SendJob) -> None:
+        # On the send thread: only post. If the app is gone, the outcome is recorded anyway.
+        self.post_message(MessageSent(job) if job.outcome is not None else SendFailed(job))
 
-            self.push_screen(ErrorModal(error), lambda _: self._back_to_composer())
+    def on_send_stage_reached(self, event: SendStageReached) -> None:
+        if self.sending:
+            self._show_stage(event.stage)
 
-    def _sent(self, delivery: Delivery) -> None:
-        self.composer.after_success(delivery)
+    def on_message_sent(self, event: MessageSent) -> None:
+        outcome = event.job.outcome
+        assert outcome is not None
+        self.reported_job = event.job
+        self._show_stage("")
         self._back_to_composer()
-        for warning in delivery.warnings:
-            self.notify(warning, severity="warning", timeout=10)
-        if delivery.dummy_text:
-            from mailtui.screens.modals import TextModal
-
-            self.push_screen(
-                TextModal("Dummy handler: nothing left this machine", delivery.dummy_text)
-            )
+        self.composer.after_success(outcome)
+        if self.quit_after_send:
+            self._leave()
             return
-        if delivery.refused:
-            refused = ", ".join(f"{r} ({code})" for r, (code, _) in delivery.refused.items())
-            self.notify(
-                f"Sent to {', '.join(delivery.accepted)}. Refused: {refused}; a draft for "
-                "them is kept.",
-                severity="warning",
-                timeout=15,
-            )
-        else:
-            self.notify(f"Sent to {', '.join(delivery.accepted)}.", title="Sent", timeout=8)
+        self._announce(outcome)
+
+    def on_send_failed(self, event: SendFailed) -> None:
+        error = event.job.error
+        assert error is not None
+        self.reported_job = event.job
+        self._show_stage("")
+        self._back_to_composer()
+        self.composer.after_failure(event.job.draft_key)
+        if self.quit_after_send:
+            self._leave()
+            return
+        from mailtui.screens.modals import ErrorModal
+
+        self.push_screen(ErrorModal(error, kept=event.job.draft_key is not None))
 
     def _back_to_composer(self) -> None:
         while self.screen.id == "preview":
             self.pop_screen()
 
+    def _announce(self, outcome: Outcome) -> None:
+        for warning in outcome.warnings:
+            self.notify(escape(warning), severity="warning", timeout=10)
+        if outcome.dummy_text:
+            from mailtui.screens.modals import TextModal
 
-def run_app(config_path: Path, store: Store, profile: str | None) -> int:
+            self.push_screen(
+                TextModal("Dummy handler: nothing left this machine", outcome.dummy_text)
+            )
+            return
+        accepted = escape(", ".join(outcome.accepted))
+        if outcome.refused:
+            refused = ", ".join(f"{r} ({code})" for r, (code, _) in outcome.refused.items())
+            self.notify(
+                f"Sent to {accepted}. Refused: {escape(refused)}; a draft for them is kept.",
+                severity="warning",
+                timeout=15,
+            )
+        else:
+            self.notify(f"Sent to {accepted}.", title="Sent", timeout=8)
+
+
+def run_app(
+    config_path: Path,
+    store: Store,
+    profile: str | None,
+    *,
+    initial_draft: Draft | None = None,
+    new: bool = False,
+) -> int:
     config = load_config(config_path)
-    MailtuiApp(config, config_path, store, profile).run()
-    return 0
+    app = MailtuiApp(config, config_path, store, profile, initial_draft=initial_draft, new=new)
+    app.run()
+    job = app.send_job
+    # A send the UI never reported (quit now), or reported while quitting (wait): say here.
+    if job is not None and (app.reported_job is not job or app.quit_after_send):
+        if not job.done:
+            timeout = job.prepared.profile.timeout
+            print(
+                f"mailtui: finishing the send in progress (each step waits at most {timeout:g} s)",
+                file=sys.stderr,
+            )
+        job.join()
+        print(f"mailtui: {_how_it_ended(job)}", file=sys.stderr)
+    return app.return_code or 0
+
+
+def _how_it_ended(job: SendJob) -> str:
+    if job.outcome is not None:
+        where = f"; sent copy: {job.outcome.sent_copy}" if job.outcome.sent_copy else ""
+        return f"sent to {', '.join(job.outcome.accepted)}{where}"
+    assert job.error is not None
+    kept = " (kept as a draft)" if job.draft_key else ""
+    return f"not sent{kept}: {job.error.message}"

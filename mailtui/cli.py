@@ -7,6 +7,7 @@ This path must stay light: it never imports Textual (the composer is loaded only
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -17,13 +18,41 @@ from mailtui.commands import auth as auth_command
 from mailtui.commands import profiles_import
 from mailtui.config import Config, Profile, load_config
 from mailtui.draft import Draft
-from mailtui.errors import EX_OK, InputFileError, MailError, MessageError, UsageError
+from mailtui.errors import EX_OK, ConfigError, MailError, MessageError, UsageError
+from mailtui.input_files import DEFAULT_MAX_MESSAGE_SIZE, read_input_file
 
 PROG = "mailtui"
 
 
+class _Formatter(argparse.HelpFormatter):
+    """argparse builds a formatter for every add_argument, and without a width it imports
+    shutil, which loads lzma, bz2 and zlib: a tenth of `mailtui send`. Ask the terminal here."""
+
+    def __init__(self, prog: str, indent_increment: int = 2, max_help_position: int = 24,
+                 width: int | None = None) -> None:  # fmt: skip
+        if width is None:
+            width = _terminal_columns() - 2
+        super().__init__(prog, indent_increment, max_help_position, width)
+
+
+def _terminal_columns() -> int:
+    """What shutil.get_terminal_size() gives: $COLUMNS, the terminal, else 80."""
+    try:
+        return int(os.environ["COLUMNS"])
+    except (KeyError, ValueError):
+        pass
+    try:
+        return os.get_terminal_size(sys.__stdout__.fileno()).columns or 80
+    except (AttributeError, ValueError, OSError):
+        return 80
+
+
 class _Parser(argparse.ArgumentParser):
     """argparse exits 2 on bad usage; sysexits (and scripts that retry) expect 64."""
+
+    def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        kwargs.setdefault("formatter_class", _Formatter)
+        super().__init__(*args, **kwargs)
 
     def error(self, message: str) -> NoReturn:
         self.print_usage(sys.stderr)
@@ -58,6 +87,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog=PROG, description="A terminal mail composer with a verified SMTP engine.")
     parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
     _common(parser, suppress=False)
+    parser.add_argument(
+        "--new", action="store_true", help="start the composer with an empty message"
+    )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
     send = commands.add_parser("send", help="build, validate and send a message")
@@ -88,7 +120,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command is None:
             return _composer(args)
-        config = load_config(locations.config_path(args.config))
+        config = load_config(config_path(args))
         for warning in config.warnings:
             _say(f"warning: {warning}")
         handler = {"send": _send, "preview": _preview, "check": _check, "profiles": _profiles}
@@ -104,11 +136,33 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
 
 
+def config_path(args: argparse.Namespace) -> Path:
+    """The config file to read. Only the default location may be absent (then the built-in
+    dummy profile runs); a file named by --config or $MAILTUI_CONFIG must exist, or a typo
+    would silently send nothing."""
+    path = locations.config_path(args.config)
+    explicit = args.config or os.environ.get("MAILTUI_CONFIG", "")
+    if explicit and not path.exists():
+        source = "--config" if args.config else "$MAILTUI_CONFIG"
+        raise ConfigError(
+            f"The config file {path} (from {source}) does not exist.",
+            hint="Check the path, or leave it out to use "
+            f"{locations.display_path(locations.config_path(None))} or the built-in profile.",
+        )
+    return path
+
+
 def _composer(args: argparse.Namespace) -> int:
+    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        raise UsageError(
+            "The composer needs a terminal on standard input and output.",
+            hint="Run mailtui in a terminal, or use `mailtui send` from scripts.",
+        )
+    path = config_path(args)
     from mailtui.app import run_app  # Textual loads here, and only here
     from mailtui.store import Store
 
-    return run_app(locations.config_path(args.config), Store(locations.data_dir()), args.profile)
+    return run_app(path, Store(locations.data_dir()), args.profile, new=args.new)
 
 
 def _say(text: str) -> None:
@@ -120,9 +174,11 @@ def _report(exc: MailError) -> None:
     _say(f"error{stage}: {exc}")
     if exc.draft_path:
         _say(f"the message is kept as a draft: {exc.draft_path}")
+    if exc.draft_error:
+        _say(exc.draft_error)
 
 
-def _draft_from_args(args: argparse.Namespace) -> Draft:
+def _draft_from_args(args: argparse.Namespace, limit: int = DEFAULT_MAX_MESSAGE_SIZE) -> Draft:
     headers = []
     for text in args.header:
         name, colon, value = text.partition(":")
@@ -138,32 +194,27 @@ def _draft_from_args(args: argparse.Namespace) -> Draft:
         bcc=tuple(args.bcc),
         reply_to=args.reply_to,
         subject=args.subject or "",
-        body=_body(args),
-        html=_read_text(args.html_file, "HTML file") if args.html_file else "",
+        body=_body(args, limit),
+        html=_read_text(args.html_file, "HTML file", limit) if args.html_file else "",
         attachments=tuple(args.attach),
         headers=tuple(headers),
     )
 
 
-def _body(args: argparse.Namespace) -> str:
+def _body(args: argparse.Namespace, limit: int) -> str:
     if args.body is not None:
         return args.body
     if args.body_file is not None:
-        return _read_text(args.body_file, "body file")
+        return _read_text(args.body_file, "body file", limit)
+    if not sys.stdin.isatty():
+        # As mail(1): `echo text | mailtui send --to …` sends that text.
+        return _read_text("-", "body on standard input", limit)
     return ""
 
 
-def _read_text(path_text: str, what: str) -> str:
-    try:
-        raw = sys.stdin.buffer.read() if path_text == "-" else Path(path_text).read_bytes()
-    except FileNotFoundError:
-        raise InputFileError(
-            f"The {what} {path_text} does not exist.", hint="Check the path."
-        ) from None
-    except OSError as exc:
-        raise InputFileError(
-            f"The {what} {path_text} cannot be read: {exc.strerror}.", hint="Check its permissions."
-        ) from None
+def _read_text(path_text: str, what: str, limit: int = DEFAULT_MAX_MESSAGE_SIZE) -> str:
+    """A regular file (or standard input for "-"), read to at most `limit` bytes, as UTF-8."""
+    raw = read_input_file(path_text, what, limit)
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -196,19 +247,22 @@ def _transcript(args: argparse.Namespace):  # type: ignore[no-untyped-def]
 
 
 def _send(args: argparse.Namespace, config: Config) -> int:
-    from mailtui.delivery import deliver
+    from mailtui.lifecycle import prepare, send_or_keep
     from mailtui.store import Store
 
     profile = config.profile(args.profile)
-    draft = _draft_from_args(args)
+    prepared = prepare(
+        _draft_from_args(args, profile.max_message_size), profile
+    )  # a MessageError: nothing attempted
     store = Store(locations.data_dir())
-    done = deliver(
-        draft,
-        profile,
+    done = send_or_keep(
+        prepared,
         store,
         password_prompt=_terminal_prompt(),
         transcript=_transcript(args),
     )
+    for notice in store.notices:
+        _say(notice)
     for warning in done.warnings:
         _say(warning)
     if profile.handler == "dummy":
@@ -228,18 +282,19 @@ def _send(args: argparse.Namespace, config: Config) -> int:
 
 
 def _preview(args: argparse.Namespace, config: Config) -> int:
-    from mailtui.delivery import prepare
+    from mailtui.lifecycle import prepare
     from mailtui.render import render_dummy, render_envelope, render_source
 
     profile = config.profile(args.profile)
-    built = prepare(_draft_from_args(args), profile)
+    prepared = prepare(_draft_from_args(args, profile.max_message_size), profile)
     if args.source:
-        sys.stdout.buffer.write(render_source(built))
+        sys.stdout.buffer.write(render_source(prepared))
         sys.stdout.flush()
     elif args.envelope:
-        print(render_envelope(built, profile), end="")
+        print(render_envelope(prepared), end="")
     else:
-        print(render_dummy(built))
+        assert prepared.built is not None
+        print(render_dummy(prepared.built))
     return EX_OK
 
 

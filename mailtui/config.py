@@ -1,4 +1,7 @@
-"""Profiles: the schema of DESIGN §2, read from TOML, validated into immutable records.
+"""Profiles: DESIGN §2's config read from TOML, validated into immutable records.
+
+The keys themselves (type, default, label, help) are PROFILE_SCHEMA in profile_schema.py,
+re-exported here; this module reads files and tables with it.
 
 Reading stays light (tomllib only) because the CLI send path loads it; writing lives in
 config_writer.py, which pulls in the format-preserving tomlkit.
@@ -19,13 +22,18 @@ else:  # pragma: no cover - exercised on 3.10 only
 
 from mailtui.errors import ConfigError
 from mailtui.oauth2 import OAuth2Settings, parse_oauth2_table
+from mailtui.profile_schema import PROFILE_KEYS as PROFILE_KEYS
+from mailtui.profile_schema import PROFILE_SCHEMA as PROFILE_SCHEMA
+from mailtui.profile_schema import SCHEMA, canonical_key, coerce
+from mailtui.profile_schema import Field as Field
 
-HANDLERS = ("smtp", "dummy")
 DUMMY_PROFILE_NAME = "dummy"
 
 
 # Records are NamedTuples, not dataclasses: on the CLI send path the dataclass machinery
 # (and the inspect module it loads) cost ~10 ms of a ~100 ms run. See benchmarks/cli_send.py.
+# The fields are PROFILE_SCHEMA's, in its order with its defaults (tests/test_config.py holds
+# them equal); written out so readers and type checkers see them.
 class Profile(NamedTuple):
     """One SMTP profile. Field names are Cement's `[mail.smtp]` keys plus mailtui's own."""
 
@@ -37,32 +45,31 @@ class Profile(NamedTuple):
     ssl: bool = False
     # STARTTLS is on unless switched off: a profile must opt out of encryption, not in.
     tls: bool = True
+    verify: bool = True
+    ca_file: str = ""
+    tls_fingerprint: str = ""
     auth: bool = False
     username: str = ""
     password: str = ""
     password_command: str = ""
+    allow_plaintext_auth: bool = False
+    auth_mechanism: str = "auto"
+    password_keyring: bool = False
+    oauth2_token_command: str = ""
+    oauth2: OAuth2Settings | None = None  # the [profiles.NAME.oauth2] table, presets filled in
     from_addr: str = ""
+    identities: tuple[str, ...] = ()
     reply_to: str = ""
     to: tuple[str, ...] = ()
     cc: tuple[str, ...] = ()
     bcc: tuple[str, ...] = ()
     subject: str = ""
     subject_prefix: str = ""
-    verify: bool = True
-    ca_file: str = ""
-    tls_fingerprint: str = ""
-    allow_plaintext_auth: bool = False
-    # Accounts (docs/oauth2.md): how AUTH is done, and the From addresses the account owns.
-    auth_mechanism: str = "auto"
-    oauth2_token_command: str = ""
-    oauth2: OAuth2Settings | None = None
-    password_keyring: bool = False
-    identities: tuple[str, ...] = ()
+    max_message_size: int = 52428800  # bytes; 0: no limit of ours, only the server's SIZE
 
     def __repr__(self) -> str:
         # The password never shows, not even in a traceback or a debug print.
         shown = self._replace(password="***" if self.password else "")._asdict()
-        # (OAuth2Settings hides its client_secret in its own repr.)
         fields = ", ".join(f"{key}={value!r}" for key, value in shown.items())
         return f"Profile({fields})"
 
@@ -128,27 +135,6 @@ class Profile(NamedTuple):
 
 
 DUMMY_PROFILE = Profile(name=DUMMY_PROFILE_NAME, handler="dummy", from_addr="noreply@localhost")
-
-_BOOL_KEYS = {"ssl", "tls", "auth", "verify", "allow_plaintext_auth", "password_keyring"}
-_LIST_KEYS = {"to", "cc", "bcc", "identities"}
-_STRING_KEYS = {
-    "handler",
-    "host",
-    "username",
-    "password",
-    "password_command",
-    "from_addr",
-    "reply_to",
-    "subject",
-    "subject_prefix",
-    "ca_file",
-    "tls_fingerprint",
-    "auth_mechanism",
-    "oauth2_token_command",
-}
-PROFILE_KEYS = set(Profile._fields) - {"name"}
-_TRUE = {"true", "yes", "on", "1"}
-_FALSE = {"false", "no", "off", "0", ""}
 
 
 class Config(NamedTuple):
@@ -239,43 +225,28 @@ def parse_config(data: dict[str, Any], path: Path) -> Config:
 
 
 def parse_profile(name: str, table: dict[str, Any], where: str) -> tuple[Profile, list[str]]:
+    """Validate one [profiles.NAME] table (as TOML holds it) into a Profile. The settings form
+    validates what a person typed through this same function. Raises ConfigError with `key`."""
     values: dict[str, Any] = {}
     warnings: list[str] = []
     for key, value in table.items():
-        canonical = "from_addr" if key == "from" else key  # Cement's example spells it `from`
-        if canonical not in PROFILE_KEYS:
+        field = SCHEMA.get(canonical_key(key))
+        if field is None:
             warnings.append(f"{where}: unknown key `{key}` ignored.")
             continue
-        if canonical == "oauth2":
-            values["oauth2"] = parse_oauth2_table(value, where)
-            continue
-        values[canonical] = _coerce(canonical, value, where)
+        values[field.key] = coerce(field, value, where)
 
-    if values.get("handler", "smtp") not in HANDLERS:
-        raise ConfigError(
-            f"{where}: handler = {values['handler']!r} is not a known handler.",
-            hint='Use "smtp" to deliver or "dummy" to only render and record.',
-        )
-    port = values.get("port", 0)
-    if not 0 <= port <= 65535 or ("port" in values and port == 0):
-        raise ConfigError(
-            f"{where}: port = {port} is out of range.",
-            hint="port must be 1-65535 (465 for ssl, 587 for tls, 25 for neither).",
-        )
-    if values.get("timeout", 30.0) <= 0:
-        raise ConfigError(
-            f"{where}: timeout = {values['timeout']} must be more than 0 seconds.",
-            hint="Use e.g. timeout = 30.",
-        )
     if values.get("auth") and not values.get("username"):
         raise ConfigError(
             f"{where}: auth = true needs `username`.",
             hint='Add username = "..." or set auth = false.',
+            key="username",
         )
     if values.get("password") and values.get("password_command"):
         raise ConfigError(
             f"{where}: both `password` and `password_command` are set.",
             hint="Keep one of them (password_command keeps the secret out of the file).",
+            key="password",
         )
     check_account_keys(values, where)
     fingerprint = values.get("tls_fingerprint", "")
@@ -285,6 +256,7 @@ def parse_profile(name: str, table: dict[str, Any], where: str) -> tuple[Profile
             raise ConfigError(
                 f"{where}: tls_fingerprint is not a SHA-256 fingerprint.",
                 hint="Give 64 hex digits (colons allowed), as `mailtui check` prints it.",
+                key="tls_fingerprint",
             )
         values["tls_fingerprint"] = normalized
     ca_file = values.get("ca_file", "")
@@ -294,83 +266,33 @@ def parse_profile(name: str, table: dict[str, Any], where: str) -> tuple[Profile
             raise ConfigError(
                 f"{where}: ca_file = {ca_file!r} is not a readable file.",
                 hint="Point it at a PEM file of the CA certificates to trust.",
+                key="ca_file",
             )
     return Profile(name=name, **values), warnings
 
 
 def check_account_keys(values: dict[str, Any], where: str) -> None:
-    """auth_mechanism is one mailtui speaks; one source of secret per profile."""
-    from mailtui.sasl import MECHANISMS
-
-    mechanism = values.get("auth_mechanism", "auto").lower()
-    if mechanism not in MECHANISMS:
-        raise ConfigError(
-            f"{where}: auth_mechanism = {mechanism!r} is not one mailtui speaks.",
-            hint=f"Use one of: {', '.join(MECHANISMS)}.",
-        )
-    values["auth_mechanism"] = mechanism
-    if values.get("oauth2") is not None and values.get("oauth2_token_command"):
-        raise ConfigError(
-            f"{where}: both an [oauth2] table and oauth2_token_command are set.",
-            hint="Keep one: the table for mailtui's own sign-in, or the command you already use.",
-        )
+    """The [oauth2] table read into OAuth2Settings; one source of each secret per profile."""
+    if "oauth2" in values:
+        values["oauth2"] = parse_oauth2_table(values["oauth2"], where)
+        if values.get("oauth2_token_command"):
+            raise ConfigError(
+                f"{where}: both an [oauth2] table and oauth2_token_command are set.",
+                hint="Keep one: the table for mailtui's own sign-in, or the command you use.",
+                key="oauth2_token_command",
+            )
     if values.get("password_keyring") and (
         values.get("password") or values.get("password_command")
     ):
         raise ConfigError(
             f"{where}: password_keyring = true, and password or password_command is set too.",
             hint="Keep one source for the password.",
+            key="password_keyring",
         )
 
 
 def normalize_fingerprint(text: str) -> str:
     return text.replace(":", "").replace(" ", "").lower()
-
-
-def _coerce(key: str, value: Any, where: str) -> Any:
-    """Accept what Cement's configs hold ("yes", "60", comma strings) strictly."""
-    if key in _BOOL_KEYS:
-        if isinstance(value, bool):
-            return value
-        if isinstance(value, int) and value in (0, 1):
-            return bool(value)
-        if isinstance(value, str) and value.strip().lower() in _TRUE | _FALSE:
-            return value.strip().lower() in _TRUE
-        raise ConfigError(
-            f"{where}: {key} = {value!r} is not true or false.",
-            hint=f"Write {key} = true or {key} = false.",
-        )
-    if key in ("port", "timeout"):
-        number: Any = value
-        if isinstance(value, str):
-            try:
-                number = float(value.strip()) if key == "timeout" else int(value.strip())
-            except ValueError:
-                number = None
-        if isinstance(number, bool) or not isinstance(number, (int, float)):
-            raise ConfigError(
-                f"{where}: {key} = {value!r} is not a number.",
-                hint=f"Write e.g. {key} = {587 if key == 'port' else 30}.",
-            )
-        if key == "port" and number != int(number):
-            raise ConfigError(f"{where}: port = {value!r} is not a whole number.", hint="e.g. 587.")
-        return int(number) if key == "port" else float(number)
-    if key in _LIST_KEYS:
-        if isinstance(value, str):
-            return (value,) if value.strip() else ()
-        if isinstance(value, list) and all(isinstance(v, str) for v in value):
-            return tuple(v for v in value if v.strip())
-        raise ConfigError(
-            f"{where}: {key} = {value!r} is not a list of addresses.",
-            hint=f'Write {key} = ["a@example.com", "b@example.com"] or one comma-separated string.',
-        )
-    if key in _STRING_KEYS:
-        if isinstance(value, str):
-            return value
-        raise ConfigError(
-            f"{where}: {key} = {value!r} must be a string.", hint=f'Write {key} = "..." in quotes.'
-        )
-    raise AssertionError(key)  # every key of Profile is in one of the groups above
 
 
 def check_password_file_mode(profile: Profile, path: Path) -> None:

@@ -43,14 +43,38 @@ class ConfigDocument:
     def profile_names(self) -> list[str]:
         return list(self.doc.get("profiles", {}))
 
+    def profile_tables(self) -> dict[str, dict[str, Any]]:
+        """Each profile's table as plain values, keys spelled as in the file."""
+        profiles = self.doc.get("profiles", {})
+        return {
+            name: table.unwrap() if isinstance(table, dict) and hasattr(table, "unwrap") else {}
+            for name, table in profiles.items()
+        }
+
+    def default_profile(self) -> str | None:
+        default = self.doc.get("default_profile")
+        return str(default) if isinstance(default, str) else None
+
+    def _spelling(self, profile: str, key: str) -> str:
+        table = self._profiles().get(profile, {})
+        if key == "from_addr" and "from" in table and "from_addr" not in table:
+            return "from"  # keep the spelling the person chose
+        return key
+
+    def remove(self, profile: str, key: str) -> None:
+        """Take a key out of a profile (it goes back to its default)."""
+        table = self._profiles().get(profile)
+        key = self._spelling(profile, key)
+        if table is not None and key in table:
+            del table[key]
+
     def set(self, profile: str, key: str, value: Any) -> None:
         """Set one key, keeping its place (and comment) when it is already in the file."""
         profiles = self._profiles()
         if profile not in profiles:
             profiles[profile] = tomlkit.table()
         table = profiles[profile]
-        if key == "from_addr" and "from" in table:
-            key = "from"  # keep the spelling the person chose
+        key = self._spelling(profile, key)
         if isinstance(value, tuple):
             value = list(value)
         table[key] = value
@@ -68,14 +92,39 @@ class ConfigDocument:
         profiles = self._profiles()
         if new in profiles:
             raise ConfigError(f'A profile named "{new}" already exists.', hint="Pick another name.")
-        # Rebuild in order so the renamed table stays where it was.
+        if old in profiles:
+            order = [new if name == old else name for name in profiles]
+            before = self.text()
+            self._rename_in_place(profiles, old, new)
+            try:  # parsed again: tomlkit's views of the table are rebuilt from the new text
+                self.doc = tomlkit.parse(self.text())
+            except tomlkit.exceptions.TOMLKitError:
+                self.doc = tomlkit.parse(before)
+            if list(self._profiles()) != order:
+                self.doc = tomlkit.parse(before)
+                self._rename_by_rebuilding(old, new)
+        if self.doc.get("default_profile") == old:
+            self.doc["default_profile"] = new
+
+    @staticmethod
+    def _rename_in_place(profiles: Any, old: str, new: str) -> None:
+        """Swap the key where it stands, so the table keeps its spot, comments and spacing.
+        tomlkit has no public rename; when its internals differ, the rebuild below is used."""
+        container = getattr(profiles, "value", None)
+        table = profiles[old]
+        if container is None or not hasattr(container, "_replace"):
+            return
+        with contextlib.suppress(Exception):
+            container._replace(old, new, table)
+            table.invalidate_display_name()
+
+    def _rename_by_rebuilding(self, old: str, new: str) -> None:
+        profiles = self._profiles()
         items = [(new if k == old else k, v) for k, v in profiles.items()]
         for key, _ in list(profiles.items()):
             del profiles[key]
         for key, value in items:
             profiles[key] = value
-        if self.doc.get("default_profile") == old:
-            self.doc["default_profile"] = new
 
     def delete_profile(self, name: str) -> None:
         profiles = self._profiles()

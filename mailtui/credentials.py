@@ -52,7 +52,7 @@ def run_password_command(profile: Profile) -> str:
     """First line of the command's output, as msmtp's passwordeval does; bounded in time."""
     import subprocess  # here, not at the top: most sends never run a command
 
-    timeout = min(profile.timeout, PASSWORD_COMMAND_TIMEOUT)
+    timeout = min(profile.timeout, PASSWORD_COMMAND_TIMEOUT)  # finite: config refuses inf
     where = f"Profile {profile.name!r}: password_command"
     try:
         done = subprocess.run(
@@ -68,11 +68,10 @@ def run_password_command(profile: Profile) -> str:
             hint="Check that it does not wait for input (a locked keyring, a pinentry).",
         ) from None
     if done.returncode != 0:
-        # Its stderr may explain; its stdout might hold the secret, so it is never shown.
-        said = done.stderr.decode("utf-8", "replace").strip().splitlines()
-        detail = f": {said[-1]}" if said else ""
+        # Neither its stdout nor its stderr is shown: either may hold the secret (a helper that
+        # prints the password and then fails, a shell trace). The exit status says enough.
         raise ConfigError(
-            f"{where} failed with exit status {done.returncode}{detail}.",
+            f"{where} failed with exit status {done.returncode}.",
             hint="Run the command by hand to see what it needs.",
         )
     lines = done.stdout.decode("utf-8", "replace").splitlines()

@@ -39,8 +39,10 @@ class MailError(Exception):
         self.hint = hint
         if exit_code is not None:
             self.exit_code = exit_code
-        # Set by delivery when the message was kept as a draft because of this error.
+        # Set by the lifecycle when the message was kept as a draft because of this error,
+        # or, when even that failed, the sentence saying so.
         self.draft_path: str = ""
+        self.draft_error: str = ""
 
     def __str__(self) -> str:
         parts = [self.message]
@@ -56,7 +58,14 @@ class UsageError(MailError):
 
 
 class ConfigError(MailError):
+    """A config file or profile is wrong. `key` names the profile key it is about ("" when it
+    is about the file as a whole), so the settings form marks that field without reading text."""
+
     exit_code = EX_CONFIG
+
+    def __init__(self, message: str, *, key: str = "", **kw) -> None:
+        super().__init__(message, **kw)
+        self.key = key
 
 
 class MessageError(MailError):
@@ -83,6 +92,10 @@ class TlsError(MailError):
     exit_code = EX_UNAVAILABLE
 
 
+class CertificateRejected(TlsError):
+    """Verification failed: `check` then shows the SHA-256 of what the server presented."""
+
+
 class AuthError(MailError):
     exit_code = EX_NOPERM
 
@@ -104,6 +117,8 @@ class RecipientsRefused(MailError):
 
 
 class ProtocolError(MailError):
+    """The server spoke something that is not SMTP, or a reply past mailtui's bounds."""
+
     exit_code = EX_PROTOCOL
 
 

@@ -1,13 +1,13 @@
 """Draft -> the exact message that will be sent (DESIGN §3).
 
 Everything is parsed and checked here, before any connection is opened: addresses are parsed
-(never split on commas), header values may hold no CR or LF, and the wire bytes are produced
-once, by one serializer, so the preview shows exactly what the server will receive.
+(never split on commas), header values may hold no line break (as typed or once decoded: see
+header_checks.py), and the wire bytes are produced once, by one serializer, so the preview
+shows exactly what the server will receive.
 """
 
 from __future__ import annotations
 
-import mimetypes
 import re
 from datetime import datetime, timezone
 from email import policy
@@ -19,7 +19,18 @@ from typing import NamedTuple
 
 from mailtui.config import Profile
 from mailtui.draft import Draft, subject_with_prefix
-from mailtui.errors import InputFileError, MessageError
+from mailtui.errors import MessageError
+from mailtui.header_checks import (
+    ATTACHMENT_NAME,
+    MAX_LINE_OCTETS,
+    checked_header,
+    refuse_control_characters,
+    refuse_decoded_line_breaks,
+    refuse_too_long,
+    set_address_header,
+    verify_headers,
+)
+from mailtui.input_files import DEFAULT_MAX_MESSAGE_SIZE, read_input_file
 
 # The message is built with LF line ends (so encoded text decodes to what was typed) and
 # 7bit transfer encodings (so it passes any server, 8BITMIME or not); CRLF comes at wire time.
@@ -32,13 +43,8 @@ WIRE_POLICY = policy.SMTP.clone(cte_type="7bit", max_line_length=998)
 WIRE_POLICY_UTF8 = policy.SMTPUTF8.clone(cte_type="7bit", max_line_length=998)
 
 
-# RFC 5322 header field name: printable ASCII except colon.
-_HEADER_NAME = re.compile(r"^[!-9;-~]+$")
 # A host-name label: letters (any script, for IDN), digits and inner hyphens; no "_" or "*".
 _DOMAIN_LABEL = re.compile(r"^(?!-)(?:[^\W_]|-)+(?<!-)$")
-# Far past any real subject, yet it stops a pasted file from becoming a header.
-MAX_HEADER_CHARACTERS = 2000
-_FORBIDDEN_HEADERS = {"bcc", "content-type", "content-transfer-encoding", "mime-version"}
 
 
 class Attachment(NamedTuple):
@@ -108,7 +114,7 @@ def parse_addresses(values: tuple[str, ...] | str, label: str) -> tuple[Address,
         values = (values,) if values.strip() else ()
     found: list[Address] = []
     for value in values:
-        _refuse_control_characters(value, label)
+        refuse_control_characters(value, label)
         if not value.strip():
             continue
         try:
@@ -122,6 +128,7 @@ def parse_addresses(values: tuple[str, ...] | str, label: str) -> tuple[Address,
             raise _invalid_address(value, label)
         for address in addresses:
             _check_address(address, value, label)
+            refuse_decoded_line_breaks(address.display_name + address.addr_spec, label)
             found.append(_normalized(address))
     return tuple(found)
 
@@ -155,32 +162,13 @@ def _invalid_address(value: str, label: str) -> MessageError:
     )
 
 
-def _refuse_control_characters(value: str, label: str) -> None:
-    """CR or LF in a header value would start a new header: refuse, never strip."""
-    for ch in value:
-        if ch in "\r\n":
-            raise MessageError(
-                f"{label} contains a line break (CR or LF), which could inject headers.",
-                hint=f"Remove the line break from {label}.",
-            )
-        if ord(ch) < 32 and ch != "\t" or ch == "\x7f":
-            raise MessageError(
-                f"{label} contains the control character {ch!r}.",
-                hint=f"Remove it from {label}.",
-            )
+def build_message(
+    draft: Draft, *, now: datetime | None = None, max_size: int = DEFAULT_MAX_MESSAGE_SIZE
+) -> BuiltMessage:
+    """Validate `draft` completely and build the message. Raises MessageError or InputFileError.
 
-
-def _refuse_too_long(value: str, label: str) -> None:
-    if len(value) > MAX_HEADER_CHARACTERS:
-        raise MessageError(
-            f"{label} is {len(value):,} characters long; mailtui sends at most "
-            f"{MAX_HEADER_CHARACTERS:,} in one header.",
-            hint="Put long text in the body.",
-        )
-
-
-def build_message(draft: Draft, *, now: datetime | None = None) -> BuiltMessage:
-    """Validate `draft` completely and build the message. Raises MessageError or InputFileError."""
+    `max_size` bounds each input file (0: no bound); pass the profile's max_message_size.
+    """
     from_list = parse_addresses(draft.from_addr, "From")
     if len(from_list) != 1:
         raise MessageError(
@@ -197,34 +185,40 @@ def build_message(draft: Draft, *, now: datetime | None = None) -> BuiltMessage:
         raise MessageError(
             "The message has no recipients.", hint="Add at least one address in To, Cc or Bcc."
         )
-    _refuse_control_characters(draft.subject, "Subject")
-    _refuse_too_long(draft.subject, "Subject")
+    refuse_control_characters(draft.subject, "Subject")
+    refuse_too_long(draft.subject, "Subject")
     # Space at either end of a header value is folding, not content: no reader would keep it,
     # so the preview must not show it either.
     subject = draft.subject.strip()
-    extra = [_checked_header(name, value) for name, value in draft.headers]
-    attachments = tuple(read_attachment(path) for path in draft.attachments)
+    extra = [checked_header(name, value) for name, value in draft.headers]
+    attachments = tuple(read_attachment(path, max_size) for path in draft.attachments)
 
+    needs_utf8 = any(not a.addr_spec.isascii() for a in (*from_list, *to, *cc, *bcc, *reply_to))
+    wire = WIRE_POLICY_UTF8 if needs_utf8 else WIRE_POLICY
     message = EmailMessage(policy=CONTENT_POLICY)
-    message["From"] = from_list
-    if to:
-        message["To"] = to
-    if cc:
-        message["Cc"] = cc
-    if reply_to:
-        message["Reply-To"] = reply_to
+    set_address_header(message, "From", from_list, wire)
+    for name, addresses in (("To", to), ("Cc", cc), ("Reply-To", reply_to)):
+        if addresses:
+            set_address_header(message, name, addresses, wire)
     message["Subject"] = subject
     message["Date"] = format_datetime(now or datetime.now(timezone.utc))
     # The domain of the sender, never this machine's host name (which would leak it).
     message["Message-ID"] = make_msgid(domain=_idna(from_list[0].domain))
     for name, value in extra:
-        message[name] = value
+        try:
+            message[name] = value
+        except ValueError:  # a header the email package allows once (Sender, In-Reply-To...)
+            raise MessageError(
+                f"The header {name} is given more than once.", hint=f"Keep one --header {name}."
+            ) from None
 
     body = _normalize_newlines(draft.body)
-    message.set_content(body, charset="utf-8" if not body.isascii() else "us-ascii")
+    message.set_content(
+        body, charset="utf-8" if not body.isascii() else "us-ascii", cte=_text_encoding(body)
+    )
     html = _normalize_newlines(draft.html)
     if html:
-        message.add_alternative(html, subtype="html", charset="utf-8")
+        message.add_alternative(html, subtype="html", charset="utf-8", cte=_text_encoding(html))
     for attachment in attachments:
         maintype, _, subtype = attachment.content_type.partition("/")
         message.add_attachment(
@@ -234,8 +228,8 @@ def build_message(draft: Draft, *, now: datetime | None = None) -> BuiltMessage:
     for part in message.walk():
         if part is not message:
             del part["MIME-Version"]  # the stdlib adds it to every part; it belongs at the top
+    verify_headers(message, wire)
 
-    needs_utf8 = any(not a.addr_spec.isascii() for a in (*from_list, *to, *cc, *bcc, *reply_to))
     return BuiltMessage(
         message=message,
         from_addr=from_list[0],
@@ -251,40 +245,23 @@ def build_message(draft: Draft, *, now: datetime | None = None) -> BuiltMessage:
     )
 
 
-def _checked_header(name: str, value: str) -> tuple[str, str]:
-    if not _HEADER_NAME.match(name):
-        raise MessageError(
-            f"{name!r} is not a valid header name.",
-            hint='Use --header "Name: value" with a name of letters, digits and dashes.',
-        )
-    if name.lower() in _FORBIDDEN_HEADERS:
-        raise MessageError(
-            f"The header {name} cannot be set by hand.",
-            hint="Use --bcc for blind copies; mailtui writes the MIME headers itself.",
-        )
-    _refuse_control_characters(value, name)
-    _refuse_too_long(value, name)
-    return name, value
+def _text_encoding(text: str) -> str | None:
+    """NUL, or a line longer than SMTP allows, may never go as 7bit: quoted-printable keeps
+    both intact. Otherwise the email package chooses (7bit, quoted-printable or base64)."""
+    if "\x00" in text or any(
+        len(line.encode("utf-8")) > MAX_LINE_OCTETS for line in text.split("\n")
+    ):
+        return "quoted-printable"
+    return None
 
 
-def read_attachment(path_text: str) -> Attachment:
+def read_attachment(path_text: str, max_size: int = DEFAULT_MAX_MESSAGE_SIZE) -> Attachment:
+    """A regular file, read to at most `max_size` bytes (devices and FIFOs refused: 66)."""
     path = Path(path_text).expanduser()
-    if path.is_dir():
-        raise InputFileError(
-            f"The attachment {path} is a directory.", hint="Attach files, or make an archive first."
-        )
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise InputFileError(
-            f"The attachment {path} does not exist.", hint="Check the path, or remove it."
-        ) from None
-    except OSError as exc:
-        raise InputFileError(
-            f"The attachment {path} cannot be read: {exc.strerror}.",
-            hint="Check its permissions.",
-        ) from None
-    _refuse_control_characters(path.name, "the attachment's file name")
+    data = read_input_file(path_text, "attachment", max_size)
+    refuse_control_characters(path.name, ATTACHMENT_NAME)
+    import mimetypes  # here: most messages have no attachment, and it reads system files
+
     content_type, encoding = mimetypes.guess_type(path.name)
     if content_type is None or encoding is not None:
         content_type = "application/octet-stream"  # a .tar.gz is sent as the bytes it is
@@ -296,6 +273,8 @@ def _normalize_newlines(text: str) -> str:
 
 
 def _idna(domain: str) -> str:
+    if domain.isascii():
+        return domain  # the idna codec loads stringprep: a few ms for nothing
     try:
         return domain.encode("idna").decode("ascii")
     except UnicodeError:

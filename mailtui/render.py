@@ -1,12 +1,15 @@
-"""The three views of one built message (DESIGN §4): Cement's dummy text, the wire source,
-and the envelope. All three come from the same BuiltMessage the transport sends."""
+"""The three views of one prepared message (DESIGN §4): Cement's dummy text, the wire source,
+and the envelope. All three come from the same Prepared the transport sends."""
 
 from __future__ import annotations
 
 from email.message import EmailMessage
+from typing import TYPE_CHECKING, NamedTuple
 
-from mailtui.config import Profile
 from mailtui.message import BuiltMessage, format_addresses
+
+if TYPE_CHECKING:
+    from mailtui.lifecycle import Prepared
 
 RULE_WIDTH = 77
 
@@ -54,24 +57,25 @@ def _extra_lines(built: BuiltMessage) -> list[str]:
     return extras
 
 
-def render_source(built: BuiltMessage) -> bytes:
+def render_source(prepared: Prepared) -> bytes:
     """Exactly the bytes that go after DATA."""
-    return built.as_bytes()
+    return prepared.data
 
 
-def render_envelope(built: BuiltMessage, profile: Profile) -> str:
-    data = built.as_bytes()
+def render_envelope(prepared: Prepared) -> str:
+    built, profile, data = prepared.built, prepared.profile, prepared.data
+    assert built is not None  # raw input (sendmail) has no preview
     bcc = {a.addr_spec for a in built.bcc} - {a.addr_spec for a in (*built.to, *built.cc)}
     lines = [
         f"Profile:   {profile.name} ({profile.security_summary()})",
-        f"MAIL FROM: <{built.envelope_from}>",
+        f"MAIL FROM: <{prepared.envelope_from}>",
     ]
-    for recipient in built.recipients:
+    for recipient in prepared.recipients:
         lines.append(
             f"RCPT TO:   <{recipient}>"
             + ("   (Bcc: not in the headers)" if recipient in bcc else "")
         )
-    if built.needs_smtputf8:
+    if prepared.smtputf8:
         lines.append("SMTPUTF8:  needed (an address is not ASCII); the server must offer it")
     lines.append(f"Size:      {len(data)} bytes ({human_size(len(data))})")
     lines.append("MIME:")
@@ -100,3 +104,69 @@ def human_size(size: int) -> str:
     if size < 1024 * 1024:
         return f"{size / 1024:.1f} KiB"
     return f"{size / (1024 * 1024):.1f} MiB"
+
+
+# -- the Source view, elided ------------------------------------------------------------------
+
+ELIDE_OVER_LINES = 24  # a part body longer than this is shown as its first and last lines
+KEEP_HEAD, KEEP_TAIL = 8, 3
+
+
+class Elision(NamedTuple):
+    """Lines [start, end) of the source, one part's middle, left out of the view."""
+
+    start: int
+    end: int
+    size: int  # bytes left out
+
+    def label(self) -> str:
+        lines = self.end - self.start
+        return f"  ⋯ {lines:,} lines ({human_size(self.size)}) of this part not shown: press e"
+
+
+def source_lines(prepared: Prepared) -> tuple[list[str], list[Elision]]:
+    """The wire bytes as lines (CRLF removed), and the long part bodies that a view may elide.
+
+    Part bodies are found from the MIME boundaries of the built message, so a line in a body
+    that merely looks like a header is never mistaken for one."""
+    text = prepared.data.decode("utf-8", "replace")
+    lines = text.split("\r\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    boundaries: set[str] = set()
+    if prepared.built is not None:
+        for part in prepared.built.message.walk():
+            boundary = part.get_boundary()
+            if boundary:
+                boundaries.update((f"--{boundary}", f"--{boundary}--"))
+    elisions = []
+    in_headers, body_start = True, 0
+    for index, line in enumerate([*lines, None]):
+        if line is None or line in boundaries:
+            if not in_headers:
+                _elide(lines, body_start, index, elisions)
+            in_headers = True
+        elif in_headers and line == "":
+            in_headers, body_start = False, index + 1
+    return lines, elisions
+
+
+def _elide(lines: list[str], start: int, end: int, elisions: list[Elision]) -> None:
+    if end - start > ELIDE_OVER_LINES:
+        first, last = start + KEEP_HEAD, end - KEEP_TAIL
+        size = sum(len(line) + 2 for line in lines[first:last])
+        elisions.append(Elision(first, last, size))
+
+
+def shown_lines(lines: list[str], elisions: list[Elision], expanded: set[int]) -> list[str]:
+    """The lines a view shows: each elision not in `expanded` replaced by its label line."""
+    shown: list[str] = []
+    position = 0
+    for number, elision in enumerate(elisions):
+        if number in expanded:
+            continue
+        shown += lines[position : elision.start]
+        shown.append(elision.label())
+        position = elision.end
+    shown += lines[position:]
+    return shown

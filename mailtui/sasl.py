@@ -134,3 +134,15 @@ def choose_mechanism(requested: str, offered: list[str], *, has_oauth: bool) -> 
         hint="mailtui speaks PLAIN, LOGIN, CRAM-MD5, XOAUTH2 and OAUTHBEARER",
     )
 
+
+def bearer_forms(user: str, token: str, host: str = "", port: int = 0) -> tuple[str, ...]:
+    """The token and the base64 of every initial response that carries it, padded or not."""
+    forms = {token}
+    for raw in (
+        xoauth2_response(user, token),
+        oauthbearer_response(user, token),
+        oauthbearer_response(user, token, host, port),
+    ):
+        encoded = base64.b64encode(raw).decode("ascii")
+        forms |= {encoded, encoded.rstrip("=")}
+    return tuple(sorted(forms, key=len, reverse=True))

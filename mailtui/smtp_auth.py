@@ -132,12 +132,6 @@ def _bearer(
         initial = xoauth2_response(username, token)
     else:
         initial = oauthbearer_response(username, token, host, port)
-    if not initial.isascii():
-        raise AuthError(
-            f"The username {username!r} is not ASCII; SMTP AUTH cannot carry it.",
-            stage=STAGE_AUTH,
-            hint="use the account's ASCII address as username",
-        )
     auth = _BearerAuth(mechanism, initial)
     try:
         code, reply = smtp.auth(mechanism.upper(), auth)

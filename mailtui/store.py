@@ -1,17 +1,28 @@
 """Drafts and sent copies, in Maildirs that mutt, aerc and notmuch can read (DESIGN §6).
 
-Python's mailbox.Maildir writes to tmp/ and renames into place, so a crash never leaves half
-a message. Drafts carry the Maildir "D" flag, sent copies "S" (seen).
+A small Maildir writer of our own rather than mailbox.Maildir: it writes bytes as given (the
+sent copy is the very bytes the server took, never parsed and serialized again), it makes
+every file 0600 and every folder 0700, and it keeps the mailbox module and its compression
+imports off the send path. Each file is written to tmp/, fsynced and renamed into cur/, so a
+crash never leaves half a message. Drafts carry the Maildir "D" flag, sent copies "S".
 """
 
 from __future__ import annotations
 
+import contextlib
+import itertools
+import os
+import stat
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
 if TYPE_CHECKING:
-    import mailbox
     from email.message import EmailMessage
+
+FILE_MODE = 0o600
+FOLDER_MODE = 0o700
+_counter = itertools.count()
 
 
 class Stored(NamedTuple):
@@ -20,60 +31,119 @@ class Stored(NamedTuple):
 
 
 class Store:
+    """The data folder: drafts/ and sent/ Maildirs (others, such as an outbox, may join)."""
+
     def __init__(self, root: Path) -> None:
         self.root = root
+        # Sentences for the person: folders that were readable by others and were tightened.
+        self.notices: list[str] = []
+        self._checked: set[Path] = set()
 
-    def _maildir(self, name: str) -> mailbox.Maildir:
-        # Opened on use, not at start-up: the composer and the CLI may never need both.
-        import mailbox
+    # -- folders -----------------------------------------------------------------------------
 
-        self.root.mkdir(parents=True, exist_ok=True, mode=0o700)
-        return mailbox.Maildir(self.root / name, factory=None, create=True)
+    def folder(self, name: str) -> Path:
+        """The Maildir `name`, created (0700) if missing, tightened if others could read it."""
+        box = self.root / name
+        if box not in self._checked:
+            for path in (self.root, box, box / "tmp", box / "new", box / "cur"):
+                self._private_folder(path)
+            self._checked.add(box)
+        return box
 
-    def _add(self, name: str, message: EmailMessage, flags: str, key: str | None) -> Stored:
-        import mailbox
+    def _private_folder(self, path: Path) -> None:
+        try:
+            path.mkdir(mode=FOLDER_MODE, exist_ok=True)
+        except FileNotFoundError:
+            path.mkdir(mode=FOLDER_MODE, parents=True, exist_ok=True)
+        mode = stat.S_IMODE(path.stat().st_mode)
+        if mode & 0o077:
+            os.chmod(path, FOLDER_MODE)
+            self.notices.append(
+                f"{path} was readable by others (mode {mode:04o}); it is now 0700, "
+                "as private mail needs."
+            )
 
-        box = self._maildir(name)
-        entry = mailbox.MaildirMessage(message)
-        entry.set_subdir("cur")
-        entry.set_flags(flags)
-        if key is not None and key in box:
-            box[key] = entry  # replaces atomically: the new file is in place before the old goes
-        else:
-            key = box.add(entry)
-        return Stored(key, self._path(name, key))
+    # -- writing -----------------------------------------------------------------------------
 
-    def _path(self, name: str, key: str) -> Path:
-        for sub in ("cur", "new"):
-            found = sorted((self.root / name / sub).glob(f"{key}*"))
-            if found:
-                return found[0]
-        raise KeyError(key)
+    def _write(self, name: str, data: bytes, flags: str, key: str | None) -> Stored:
+        box = self.folder(name)
+        existing = self._find(name, key) if key is not None else None
+        if key is None:
+            key = _unique_name()
+        target = existing or box / "cur" / f"{key}:2,{flags}"
+        temp = box / "tmp" / f"{key}.{next(_counter)}"
+        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE)
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(data)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.replace(temp, target)  # the new file is in place before the old one goes
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(temp)
+            raise
+        return Stored(key, target)
 
     def save_draft(self, message: EmailMessage, key: str | None = None) -> Stored:
-        return self._add("drafts", message, "D", key)
+        from email import policy
+
+        # LF line ends, as mutt writes drafts (sent copies keep the wire's CRLF); no folding,
+        # so a long attachment path or raw value reads back exactly as it was written.
+        unfolded = policy.default.clone(max_line_length=None)
+        return self.save_draft_bytes(message.as_bytes(policy=unfolded), key)
+
+    def save_draft_bytes(self, data: bytes, key: str | None = None) -> Stored:
+        return self._write("drafts", data, "D", key)
+
+    def store_sent_bytes(self, data: bytes) -> Stored:
+        return self._write("sent", data, "S", None)
 
     def remove_draft(self, key: str) -> None:
-        self._maildir("drafts").discard(key)
+        found = self._find("drafts", key)
+        if found is not None:
+            with contextlib.suppress(FileNotFoundError):
+                found.unlink()
 
-    def store_sent(self, message: EmailMessage) -> Stored:
-        return self._add("sent", message, "S", None)
+    # -- reading -----------------------------------------------------------------------------
+
+    def _find(self, name: str, key: str) -> Path | None:
+        for sub in ("cur", "new"):
+            folder = self.root / name / sub
+            for candidate in (folder / key, *folder.glob(f"{_glob_safe(key)}:2,*")):
+                if candidate.is_file():
+                    return candidate
+        return None
 
     def drafts(self) -> list[Stored]:
+        """Every draft, oldest first."""
         return self._list("drafts")
 
     def _list(self, name: str) -> list[Stored]:
-        folder = self.root / name
-        if not any(
-            any((folder / sub).glob("*")) for sub in ("cur", "new") if (folder / sub).is_dir()
-        ):
-            return []  # nothing stored: no need to load the mailbox machinery at start-up
-        box = self._maildir(name)
-        entries = [Stored(key, self._path(name, key)) for key in box.iterkeys()]
-        return sorted(entries, key=lambda s: s.path.stat().st_mtime)
+        found: list[tuple[float, Stored]] = []
+        for sub in ("cur", "new"):
+            folder = self.root / name / sub
+            if not folder.is_dir():
+                continue
+            for path in folder.iterdir():
+                if path.name.startswith("."):
+                    continue
+                with contextlib.suppress(FileNotFoundError):
+                    found.append((path.stat().st_mtime, Stored(path.name.split(":2,")[0], path)))
+        return [stored for _, stored in sorted(found, key=lambda pair: pair[0])]
 
     @staticmethod
     def read(stored: Stored) -> EmailMessage:
         from email import message_from_bytes, policy
 
         return message_from_bytes(stored.path.read_bytes(), policy=policy.default)  # type: ignore[return-value]
+
+
+def _unique_name() -> str:
+    """Maildir's unique name: time, process and a counter, and this host."""
+    host = os.uname().nodename.replace("/", "\\057").replace(":", "\\072") or "localhost"
+    return f"{time.time_ns() // 1000}.P{os.getpid()}Q{next(_counter)}.{host}"
+
+
+def _glob_safe(key: str) -> str:
+    return "".join(f"[{ch}]" if ch in "*?[" else ch for ch in key)

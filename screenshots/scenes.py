@@ -38,6 +38,24 @@ handler = "dummy"
 from_addr = "noreply@localhost"
 """
 
+# Profile names and values are the person's text, never markup: they show as typed.
+ODD_NAMES_CONFIG = """\
+default_profile = "work"
+
+[profiles.work]
+handler = "dummy"
+from_addr = "jane@example.com"
+
+[profiles."ops[/]"]
+host = "mail.ops.test"
+port = 465
+ssl = true
+username = "ops[/b]"
+password_command = "pass show [/b]smtp/ops"
+subject_prefix = "[ops]"
+to = ["[b]oncall@example.com"]
+"""
+
 MESSAGE = Draft(
     to=('"Ops, Team" <ops@example.com>',),
     cc=("boss@example.com",),
@@ -73,9 +91,20 @@ def freeze_message_clock() -> Callable[[], None]:
     return undo
 
 
-async def _fill(pilot: Pilot, attachment_dir: Path) -> None:
-    notes = attachment_dir / "release-notes.txt"
-    notes.write_text("2.4: faster start-up, safer sends.\n" * 40)
+# Names that look like markup must show literally: a profile `ops[/]`, a file `report[final].pdf`.
+MARKUP_CONFIG = """\
+default_profile = "ops[/]"
+
+[profiles."ops[/]"]
+host = "127.0.0.1"
+port = 1
+from_addr = "Ops <ops@example.com>"
+"""
+
+
+async def _fill(pilot: Pilot, attachment_dir: Path, name: str) -> None:
+    notes = attachment_dir / name
+    notes.write_text("2.4: faster start-up, safer sends.\n" * 400)
     pilot.app.composer.fill(MESSAGE._replace(attachments=(str(notes),)))  # type: ignore[attr-defined]
     await pilot.pause()
 
@@ -87,14 +116,20 @@ class Scene:
     keys: tuple[str, ...] = ()
     filled: bool = False
     wait_for_screen: str = ""
+    attachment: str = "release-notes.txt"
 
     async def run(self, pilot: Pilot, attachment_dir: Path) -> None:
         await pilot.pause()
         if self.filled:
-            await _fill(pilot, attachment_dir)
+            await _fill(pilot, attachment_dir, self.attachment)
         for key in self.keys:
             await pilot.press(key)
             await pilot.pause()
+            for _ in range(200):  # the preview prepares the message in a thread
+                screen = pilot.app.screen
+                if screen.id != "preview" or getattr(screen, "prepared", None) is not None:
+                    break
+                await pilot.pause(0.05)
         if self.wait_for_screen:
             for _ in range(200):
                 if pilot.app.screen.id == self.wait_for_screen:
@@ -118,7 +153,9 @@ SCENES = (
     Scene("send-error", WORK_CONFIG, ("ctrl+s", "y"), filled=True, wait_for_screen="error-modal"),
     Scene("settings", WORK_CONFIG, ("f2",)),
     Scene("test-connection", WORK_CONFIG, ("f2", "ctrl+t")),
+    Scene("settings-odd-names", ODD_NAMES_CONFIG, ("f2", "down")),
     Scene("keys", WORK_CONFIG, ("f1",)),
+    Scene("markup-names", MARKUP_CONFIG, filled=True, attachment="report[final].pdf"),
 )
 SIZE = (100, 34)
 

@@ -6,10 +6,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hashlib
+import io
 import json
 import os
 import socket
 import ssl
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -52,6 +54,7 @@ class Handler:
     commands: list[str] = field(default_factory=list)
     # Not `auth_*`: aiosmtpd would take such a handler attribute for an AUTH mechanism.
     seen_auth: list[str] = field(default_factory=list)
+    password: str = PASSWORD  # the one password the server accepts for USERNAME
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: N802
         if address in self.rcpt_replies:
@@ -74,7 +77,7 @@ class Handler:
 
     def authenticate(self, server, session, envelope, mechanism, auth_data) -> AuthResult:
         self.seen_auth.append(mechanism)
-        ok = auth_data.login == USERNAME.encode() and auth_data.password == PASSWORD.encode()
+        ok = auth_data.login == USERNAME.encode() and auth_data.password == self.password.encode()
         return AuthResult(success=ok, handled=False)
 
 
@@ -299,11 +302,16 @@ class CliResult:
 
 
 @pytest.fixture
-def run(home: Path, capsys: pytest.CaptureFixture[str]) -> Callable[..., CliResult]:
-    """Run the real command line in-process: run("send", "--to", ...)."""
+def run(
+    home: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> Callable[..., CliResult]:
+    """Run the real command line in-process: run("send", "--to", ..., stdin=b"...").
 
-    def invoke(*argv: str) -> CliResult:
+    Standard input is a pipe holding `stdin` (empty by default), as under cron or a script."""
+
+    def invoke(*argv: str, stdin: bytes = b"") -> CliResult:
         capsys.readouterr()
+        monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(stdin), encoding="utf-8"))
         try:
             code = cli.main(list(argv))
         except SystemExit as exc:  # argparse's --help, --version and usage errors

@@ -127,7 +127,7 @@ def test_attachment_that_is_a_directory_or_unreadable(server, run, tmp_path):
     with socket.socket(socket.AF_UNIX) as unix:
         unix.bind(str(socket_path))
         result = run("send", "--to", "a@example.com", "--attach", str(socket_path))
-    assert result.code == 66 and "cannot be read" in result.err
+    assert result.code == 66 and "is a socket, not a regular file" in result.err
     assert server.commands == []
 
 
@@ -163,6 +163,7 @@ WRONG_TYPES = {
     "ca_file": "0",
     "tls_fingerprint": "1",
     "allow_plaintext_auth": '"perhaps"',
+    "max_message_size": '"large"',
     "auth_mechanism": '"kerberos"',
     "oauth2_token_command": "[]",
     "oauth2": '"google"',

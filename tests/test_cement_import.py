@@ -9,7 +9,6 @@ import os
 import stat
 from pathlib import Path
 
-import conftest
 from mailtui.config import load_config
 from mailtui.config_writer import ConfigDocument
 
@@ -114,10 +113,9 @@ def test_the_report_lists_every_key_and_each_change_of_meaning(run, home, tmp_pa
 
 
 def test_the_imported_profile_sends_the_envelope_cement_would(
-    run, home, tmp_path, smtp_server, certs, monkeypatch
+    run, home, tmp_path, smtp_server, certs
 ):
-    monkeypatch.setattr(conftest, "PASSWORD", CEMENT_PASSWORD)  # the server's account
-    server = smtp_server("smtps", auth=True)
+    server = smtp_server("smtps", auth=True, password=CEMENT_PASSWORD)  # the server's account
     cement = write_cement(tmp_path, CEMENT_EXAMPLE.replace("port = 465", f"port = {server.port}"))
     assert run("profiles", "import-cement", str(cement)).code == 0
     config = home / "config" / "mailtui" / "config.toml"

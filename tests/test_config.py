@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+import re
 import stat
+import sys
 from pathlib import Path
 
 import pytest
@@ -12,6 +14,11 @@ from conftest import profile_toml, tls_auth_profile
 from mailtui.config import load_config
 from mailtui.config_writer import ConfigDocument
 from mailtui.errors import ConfigError
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -156,8 +163,9 @@ def test_failing_password_command_is_a_config_error(write_config, run, smtp_serv
     )
     result = run("send", "--to", "a@example.com", "--body", "x")
     assert result.code == 78
-    assert "exit status 3" in result.err and "no such entry" in result.err
-    assert "leaked-stdout" not in result.err
+    assert "exit status 3" in result.err
+    # Neither stream is shown: either may hold the secret.
+    assert "leaked-stdout" not in result.err and "no such entry" not in result.err
 
 
 COMMENTED = """\
@@ -222,12 +230,125 @@ def test_profile_add_rename_delete_and_default(tmp_path):
         document.add_profile("lab", {})
 
 
-def test_example_config_is_valid_and_documents_every_key():
-    from mailtui.config import PROFILE_KEYS
+def test_profile_record_follows_the_schema():
+    from mailtui.config import PROFILE_SCHEMA, Profile
+
+    assert Profile._fields == ("name", *(field.key for field in PROFILE_SCHEMA))
+    assert Profile._field_defaults == {field.key: field.default for field in PROFILE_SCHEMA}
+    for field in PROFILE_SCHEMA:
+        assert isinstance(field.default, field.type), field.key
+
+
+def _documented_keys(block: str) -> list[tuple[str, str]]:
+    """(key, default) of each `key = value  # help (default X)` line, commented out or not."""
+    found = []
+    for line in block.splitlines():
+        match = re.match(r"#?\s*(\w+) = .*\(default (.*)\)$", line)
+        if match:
+            found.append((match[1], match[2]))
+    return found
+
+
+def test_example_config_documents_every_key_in_schema_order_and_no_other():
+    from mailtui.config import PROFILE_SCHEMA, canonical_key
 
     example = ROOT / "config.example.toml"
     text = example.read_text()
-    for key in PROFILE_KEYS:
-        assert f"\n{key} = " in text or f"\n# {key} = " in text, key
+    work = text[text.index("[profiles.work]") : text.index("[profiles.relay]")]
+    assert _documented_keys(work) == [(f.key, f.default_toml) for f in PROFILE_SCHEMA]
     config = load_config(example)  # validates every profile in it
     assert list(config.profiles) == ["work", "relay", "test"]
+    assert config.warnings == ()  # no stale or misspelt key anywhere in it
+    data = tomllib.loads(text)
+    keys = {canonical_key(k) for table in data["profiles"].values() for k in table}
+    assert keys <= {f.key for f in PROFILE_SCHEMA}
+
+
+def readme_key_table() -> str:
+    from mailtui.config import PROFILE_SCHEMA
+
+    rows = ["| key | default | what it does |", "|---|---|---|"]
+    for field in PROFILE_SCHEMA:
+        default = field.default_text or f"`{field.default_toml}`"
+        rows.append(f"| `{field.key}` | {default} | {field.help} |")
+    return "\n".join(rows) + "\n"
+
+
+def test_readme_key_list_is_the_schema():
+    readme = (ROOT / "README.md").read_text()
+    section = readme[readme.index("## Configuration") :]
+    section = section[: section.index("\n## ", 1)]
+    start = section.index("| key | default |")
+    shown = section[start : section.index("\n\n", start) + 1]
+    expected = readme_key_table()
+    assert shown == expected, "paste into README ## Configuration:\n" + expected
+
+
+@pytest.mark.parametrize(
+    ("body", "key"),
+    [
+        ("timeout = inf", "timeout"),
+        ("timeout = nan", "timeout"),
+        ("timeout = -inf", "timeout"),
+        ('timeout = "1e"', "timeout"),
+        ('timeout = "1."', "timeout"),
+        ('timeout = "-"', "timeout"),
+        ("port = inf", "port"),
+        ("port = 25.5", "port"),
+        ("port = 0", "port"),
+        ("max_message_size = -1", "max_message_size"),
+        ('max_message_size = "lots"', "max_message_size"),
+        ("auth = true", "username"),
+        ('password = "a"\npassword_command = "b"', "password"),
+        ('ca_file = "/nonexistent/ca.pem"', "ca_file"),
+        ('handler = "sendmail"', "handler"),
+    ],
+)
+def test_config_error_carries_the_key(tmp_path, body, key):
+    path = tmp_path / "config.toml"
+    path.write_text(f"[profiles.work]\n{body}\n")
+    os.chmod(path, 0o600)
+    with pytest.raises(ConfigError) as caught:
+        load_config(path)
+    assert caught.value.key == key
+    assert caught.value.message.startswith(f"In {path}, [profiles.work]: ")
+
+
+def test_numbers_as_text_and_the_message_size(write_config):
+    path = write_config(
+        "[profiles.a]\n"
+        'timeout = "2.5"\nport = "+25"\nmax_message_size = 0\n'
+        "[profiles.b]\ntimeout = 1e1\nport = 465.0\n"
+    )
+    config = load(path)
+    a, b = config.profile("a"), config.profile("b")
+    assert (a.timeout, a.port, a.max_message_size) == (2.5, 25, 0)
+    assert (b.timeout, b.port, b.max_message_size) == (10.0, 465, 52428800)
+
+
+def test_a_table_kind_key_is_left_to_its_owner():
+    from mailtui.config import Field
+    from mailtui.profile_schema import coerce
+
+    oauth2 = Field("oauth2", dict, {}, "OAuth 2", "read by the OAuth module", "table")
+    assert coerce(oauth2, {"client_id": "x"}, "here") == {"client_id": "x"}
+    with pytest.raises(ConfigError) as caught:
+        coerce(oauth2, "x", "here")
+    assert caught.value.key == "oauth2" and "[profiles.NAME.oauth2]" in caught.value.hint
+
+
+def test_rename_keeps_the_table_in_place_and_quotes_odd_names(tmp_path, monkeypatch):
+    path = tmp_path / "config.toml"
+    path.write_text(COMMENTED)
+    document = ConfigDocument(path)
+    document.rename_profile("work", "ops[/]")
+    assert document.text() == COMMENTED.replace(
+        '"work"   # the one', '"ops[/]"   # the one'
+    ).replace("[profiles.work]", '[profiles."ops[/]"]')
+    # Without tomlkit's internals the table is rebuilt: the names and values still hold.
+    monkeypatch.setattr(ConfigDocument, "_rename_in_place", staticmethod(lambda *args: None))
+    document.rename_profile("home", "house")
+    document.save()
+    config = load_config(path)
+    assert list(config.profiles) == ["ops[/]", "house"]
+    assert config.default_profile == "ops[/]" and config.profile("house").handler == "dummy"

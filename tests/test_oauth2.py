@@ -135,8 +135,10 @@ def test_the_loopback_listener_refuses_an_answer_with_a_forged_state():
         with urllib.request.urlopen(real, timeout=5) as page:
             statuses.append(page.status)
 
-    threading.Thread(target=browser, daemon=True).start()
+    visit = threading.Thread(target=browser, daemon=True)
+    visit.start()
     assert receiver.wait(timeout=20) == "good"
+    visit.join(timeout=10)  # the browser reads its answer after the listener has the code
     assert statuses == [400, 200]
 
 

@@ -87,9 +87,9 @@ async def test_no_output_channel_ever_shows_the_password(
 
     from conftest import wait_for
     from mailtui.config import load_config
-    from mailtui.delivery import deliver
     from mailtui.draft import Draft
     from mailtui.errors import MailError
+    from mailtui.lifecycle import prepare, send_or_keep
     from mailtui.store import Store
 
     seen: list[str] = []
@@ -110,7 +110,8 @@ async def test_no_output_channel_ever_shows_the_password(
                 seen += [result.out, result.err]
             profile = load_config(config).profile()
             try:
-                deliver(Draft(to=("a@example.com",), body="x"), profile, Store(home / "data2"))
+                prepared = prepare(Draft(to=("a@example.com",), body="x"), profile)
+                send_or_keep(prepared, Store(home / "data2"))
             except MailError as exc:
                 seen += [str(exc), repr(exc), exc.message, exc.hint, exc.reply]
         assert server.handler.seen_auth  # the exchanges really happened
@@ -164,9 +165,9 @@ async def test_no_output_channel_ever_shows_an_access_or_refresh_token(
 
     from mailtui.commands import auth as auth_command
     from mailtui.config import load_config
-    from mailtui.delivery import deliver
     from mailtui.draft import Draft
     from mailtui.errors import MailError
+    from mailtui.lifecycle import prepare, send_or_keep
     from mailtui.sasl import oauthbearer_response
     from mailtui.store import Store
 
@@ -202,11 +203,10 @@ async def test_no_output_channel_ever_shows_an_access_or_refresh_token(
             assert result.code == 77
             seen += [result.out, result.err]
         try:
-            deliver(
-                Draft(to=("a@example.com",), body="x"),
-                load_config(config).profile(),
-                Store(home / "data2"),
+            prepared = prepare(
+                Draft(to=("a@example.com",), body="x"), load_config(config).profile()
             )
+            send_or_keep(prepared, Store(home / "data2"))
         except MailError as exc:
             seen += [str(exc), repr(exc), exc.message, exc.hint, exc.reply]
         assert any(not a.accepted for a in server.handler.bearer_attempts)
@@ -237,3 +237,93 @@ async def test_no_output_channel_ever_shows_an_access_or_refresh_token(
             forms += [encoded, encoded.rstrip("=")]
         for form in forms:
             assert form not in everything, form
+
+
+# -- servers that echo the secret back --------------------------------------------------
+
+
+def echoing_server(mechanism: str):  # type: ignore[no-untyped-def]
+    """Offers one mechanism over plaintext and answers AUTH with a 535 that quotes what it was
+    sent: the base64 as received, the password decoded from it, and its other base64 forms."""
+
+    def script(conn) -> None:  # type: ignore[no-untyped-def]
+        conn.settimeout(10)
+        conn.sendall(b"220 echo.test ESMTP\r\n")
+        reader = conn.makefile("rb")
+        while line := reader.readline():
+            words = line.split()
+            verb = words[0].upper() if words else b""
+            if verb == b"EHLO":
+                conn.sendall(b"250-echo.test\r\n250 AUTH " + mechanism.encode() + b"\r\n")
+            elif verb == b"AUTH" and mechanism == "PLAIN":
+                sent = words[2] if len(words) > 2 else reader.readline().strip()
+                password = base64.b64decode(sent).split(b"\0")[-1]
+                echo(conn, sent, password)
+            elif verb == b"AUTH":  # LOGIN: the user name came along, now ask for the password
+                conn.sendall(b"334 UGFzc3dvcmQ6\r\n")
+                sent = reader.readline().strip()
+                echo(conn, sent, base64.b64decode(sent))
+            elif verb == b"QUIT":
+                conn.sendall(b"221 bye\r\n")
+                return
+            else:
+                conn.sendall(b"250 ok\r\n")
+
+    return script
+
+
+def echo(conn, sent: bytes, password: bytes) -> None:  # type: ignore[no-untyped-def]
+    plain = base64.b64encode(b"\0" + USERNAME.encode() + b"\0" + password)
+    conn.sendall(
+        b"535-5.7.8 Bad credentials: you sent " + sent + b"\r\n"
+        b"535-5.7.8 which is the password " + password + b"\r\n"
+        b"535-5.7.8 or " + base64.b64encode(password) + b" or " + plain.rstrip(b"=") + b"\r\n"
+        b"535 5.7.8 or " + plain + b" (" + password + b")\r\n"
+    )
+
+
+@pytest.mark.parametrize("mechanism", ["PLAIN", "LOGIN"])
+@pytest.mark.parametrize("password", [PASSWORD, "pässwörd✓"], ids=["ascii", "utf8"])
+def test_a_535_echoing_the_password_is_scrubbed_everywhere(
+    raw_server, write_config, run, home, mechanism, password
+):
+    from mailtui.config import load_config
+    from mailtui.draft import Draft
+    from mailtui.errors import MailError
+    from mailtui.lifecycle import prepare, send_or_keep
+    from mailtui.store import Store
+
+    raw = raw_server(echoing_server(mechanism))
+    keys = {"auth": True, "username": USERNAME, "allow_plaintext_auth": True}
+    config = write_config(profile_toml(None, port=raw.port, password=password, **keys))
+    seen = []
+    for command in (("send", "--to", "a@example.com", "--body", "x", "--debug"), ("check",)):
+        result = run(*command)
+        assert result.code == 77, result.out + result.err
+        seen += [result.out, result.err]
+    result = run("check", "--debug")
+    seen += [result.out, result.err]
+    try:
+        prepared = prepare(Draft(to=("a@example.com",), body="x"), load_config(config).profile())
+        send_or_keep(prepared, Store(home))
+    except MailError as exc:
+        seen += [str(exc), repr(exc), exc.message, exc.hint, exc.reply]
+    everything = "\n".join(seen)
+    assert "Bad credentials" in everything and "[redacted]" in everything  # the echo was shown
+    for form in every_secret_form(password):
+        assert form not in everything, form
+
+
+def test_a_failing_password_command_shows_only_its_exit_status(
+    smtp_server, write_config, run, certs
+):
+    server = smtp_server("starttls", auth=True)
+    command = f"echo '{PASSWORD}' >&2; echo 'stderr: {PASSWORD}' >&2; exit 3"
+    write_config(tls_auth_profile(server, certs, password_command=command))
+    for argv in (("send", "--to", "a@example.com", "--body", "x"), ("check",)):
+        result = run(*argv)
+        assert result.code == 78
+        assert "failed with exit status 3." in result.err
+        for form in every_secret_form(PASSWORD):
+            assert form not in result.out + result.err, form
+    assert server.handler.seen_auth == []

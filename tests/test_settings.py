@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import stat
 
+import pytest
 from rich.text import Text
 from textual.widgets import Input, Switch
 
@@ -162,7 +163,7 @@ async def test_rename_duplicate_delete_and_make_default(make_app, home):
         await pilot.press("enter")  # accept the suggested name
         await wait_for(pilot, lambda: settings.current == "office-copy")
         await pilot.click("#make-default")
-        settings.query_one("#profile-list").highlighted = list(settings.values).index("home")
+        settings.query_one("#profile-list").highlighted = settings.form.names.index("home")
         await wait_for(pilot, lambda: settings.current == "home")
         await pilot.click("#delete")
         await pilot.press("ctrl+s")
@@ -173,3 +174,252 @@ async def test_rename_duplicate_delete_and_make_default(make_app, home):
     assert list(config.profiles) == ["office", "office-copy"]
     assert config.default_profile == "office-copy"
     assert config.profile("office-copy").host == "smtp.example.com"
+
+
+# -- issue 7: ordinary configs save; browsing, partial numbers, escape, 80x24 -----------------
+
+ORDINARY = """\
+# My mail setup. Keep this comment!
+default_profile = "work"   # the one I use most
+
+[profiles.work]
+# the office relay
+host = "smtp.example.com"  # via VPN
+port = 2525
+timeout = 10
+to = ["team@example.com", "\\"Doe, John\\" <john@example.com>"]  # the team
+cc = "boss@example.com, audit@example.com"   # Cement's comma string
+bcc = ["archive@example.com"]
+colour = "blue"            # not a mailtui key: must survive
+
+[profiles.home]
+handler = "dummy"
+from = "me@home.example"   # Cement's spelling
+"""
+
+
+async def open_settings(pilot):
+    await pilot.press("f2")
+    await wait_for(pilot, lambda: pilot.app.screen.id == "settings")
+    await pilot.pause()
+    return pilot.app.screen
+
+
+async def choose(pilot, settings, name: str) -> None:
+    settings.query_one("#profile-list").highlighted = settings.form.names.index(name)
+    await wait_for(pilot, lambda: settings.current == name)
+    await pilot.pause()
+
+
+async def retype(pilot, key: str, text: str) -> None:
+    """Focus a field, clear it and type `text`, as a person would."""
+    field = pilot.app.screen.query_one(f"#f-{key}", Input)
+    field.focus()
+    await pilot.pause()
+    await pilot.press("end", *["backspace"] * len(field.value))
+    await type_text(pilot, text)
+    await pilot.pause()
+
+
+def errors_shown(settings) -> str:
+    return str(settings.query_one("#form-errors").content)
+
+
+async def test_a_profile_with_lists_and_comma_strings_saves_keeping_the_file_text(make_app, home):
+    app = make_app(ORDINARY)
+    async with app.run_test(size=SIZE) as pilot:
+        settings = await open_settings(pilot)
+        assert settings.current == "work"
+        await retype(pilot, "host", "relay.example.com")
+        await retype(pilot, "cc", "boss@example.com")
+        assert settings.dirty and errors_shown(settings) == ""
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: not settings.dirty)
+        assert app.profile.host == "relay.example.com"  # the app runs on the saved file
+    assert (home / "config.toml").read_text() == ORDINARY.replace(
+        '"smtp.example.com"  # via VPN', '"relay.example.com"  # via VPN'
+    ).replace('"boss@example.com, audit@example.com"   #', '"boss@example.com"   #')
+
+
+async def test_browsing_profiles_with_and_without_port_never_marks_dirty(make_app, home):
+    # Cement's habits too: numbers and booleans as text, spaces around them.
+    texty = '\n[profiles.texty]\nport = "465"\ntimeout = " 60 "\nssl = "yes"\n'
+    app = make_app(ORDINARY + "\n[profiles.bare]\n" + texty)
+    async with app.run_test(size=SIZE) as pilot:
+        settings = await open_settings(pilot)
+        listing = settings.query_one("#profile-list")
+        listing.focus()
+        for key in ("down", "down", "down", "up", "up", "up", "down", "down", "down", "up", "up"):
+            await pilot.press(key)
+            await pilot.pause()
+            assert not settings.dirty, key
+            assert errors_shown(settings) == "", key
+        await choose(pilot, settings, "work")
+        assert settings.query_one("#f-port", Input).value == "2525"
+        await choose(pilot, settings, "bare")
+        assert settings.query_one("#f-port", Input).value == ""
+        assert settings.query_one("#f-timeout", Input).value == ""
+        await choose(pilot, settings, "texty")
+        assert settings.query_one("#f-timeout", Input).value == "60"
+        assert settings.query_one("#f-ssl", Switch).value is True
+        assert not settings.dirty
+        await pilot.press("escape")  # nothing changed: it just closes, saying nothing
+        await wait_for(pilot, lambda: app.screen.id == "compose")
+        assert not [n for n in app._notifications if "discard" in n.message.lower()]
+    assert (home / "config.toml").read_text() == ORDINARY + "\n[profiles.bare]\n" + texty
+
+
+@pytest.mark.parametrize("typed", ["1e", "-", "1."])
+async def test_partial_numbers_show_an_inline_error_and_never_crash(make_app, home, typed):
+    app = make_app(ORDINARY)
+    async with app.run_test(size=SIZE) as pilot:
+        settings = await open_settings(pilot)
+        await retype(pilot, "timeout", typed)
+        assert f"timeout = {typed!r} is not a number" in errors_shown(settings)
+        assert settings.query_one("#f-timeout").has_class("-invalid")
+        await choose(pilot, settings, "home")  # away and back: the text is kept, no crash
+        assert errors_shown(settings) == ""
+        await choose(pilot, settings, "work")
+        assert settings.query_one("#f-timeout", Input).value == typed
+        assert "is not a number" in errors_shown(settings)
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert settings.dirty and app.screen is settings
+        await retype(pilot, "timeout", "12.5")
+        assert errors_shown(settings) == ""
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: not settings.dirty)
+    assert "\ntimeout = 12.5\n" in (home / "config.toml").read_text()
+
+
+async def test_escape_with_unsaved_changes_asks(make_app, home):
+    app = make_app(ORDINARY)
+    async with app.run_test(size=SIZE) as pilot:
+        settings = await open_settings(pilot)
+        await retype(pilot, "subject_prefix", "[work]")
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: app.screen.id == "unsaved-modal")
+        await pilot.press("escape")  # escape in the question: stay
+        await wait_for(pilot, lambda: app.screen is settings)
+        assert settings.query_one("#f-subject_prefix", Input).value == "[work]"
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: app.screen.id == "unsaved-modal")
+        await pilot.click("#discard-changes")
+        await wait_for(pilot, lambda: app.screen.id == "compose")
+        assert (home / "config.toml").read_text() == ORDINARY
+        settings = await open_settings(pilot)  # discarded: the form shows the file again
+        assert settings.query_one("#f-subject_prefix", Input).value == ""
+        await retype(pilot, "subject_prefix", "[work]")
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: app.screen.id == "unsaved-modal")
+        await pilot.click("#save-changes")
+        await wait_for(pilot, lambda: app.screen.id == "compose")
+    text = (home / "config.toml").read_text()
+    assert text == ORDINARY.replace('colour = "blue"  ', 'colour = "blue"  ').replace(
+        "must survive\n", 'must survive\nsubject_prefix = "[work]"\n', 1
+    )
+
+
+async def test_every_button_is_reachable_at_80x24_and_make_default_saves(make_app, home):
+    app = make_app(ORDINARY)
+    async with app.run_test(size=(80, 24)) as pilot:
+        settings = await open_settings(pilot)
+        for button_id in ("add", "duplicate", "rename", "delete", "make-default", "test", "save"):
+            button = settings.query_one(f"#{button_id}")
+            region = button.region
+            assert region.area and settings.region.contains_region(region), button_id
+            assert settings.get_widget_at(*region.center)[0] is button, button_id
+            button.focus()
+            await pilot.pause()
+            assert app.focused is button
+        await choose(pilot, settings, "home")
+        await pilot.click("#make-default")
+        await pilot.pause()
+        assert settings.form.default == "home" and settings.dirty
+        await pilot.click("#save")
+        await wait_for(pilot, lambda: not settings.dirty)
+        assert app.config.default_profile == "home"
+    assert (home / "config.toml").read_text() == ORDINARY.replace(
+        'default_profile = "work"', 'default_profile = "home"'
+    )
+
+
+async def test_the_first_save_without_a_file_never_writes_the_builtin_dummy(make_app, home):
+    app = make_app(None)
+    async with app.run_test(size=SIZE) as pilot:
+        settings = await open_settings(pilot)
+        assert settings.form.names == ["dummy"] and not settings.dirty
+        await pilot.click("#add")
+        await wait_for(pilot, lambda: app.screen.id == "text-prompt")
+        await type_text(pilot, "work")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: settings.current == "work")
+        await retype(pilot, "host", "mail.example.com")
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: not settings.dirty)
+    assert (home / "config.toml").read_text() == '[profiles.work]\nhost = "mail.example.com"\n'
+
+
+async def test_the_form_marks_the_field_the_error_names(make_app):
+    app = make_app(ORDINARY)
+    async with app.run_test(size=SIZE) as pilot:
+        settings = await open_settings(pilot)
+        set_field(settings, "auth", True)
+        await pilot.pause()
+        assert settings.query_one("#f-username").has_class("-invalid")
+        await retype(pilot, "username", "john")
+        await retype(pilot, "password", "x")
+        await retype(pilot, "password_command", "pass show mail")
+        assert "both `password` and `password_command`" in errors_shown(settings)
+        invalid = [w.id for w in settings.query(".-invalid")]
+        assert invalid == ["f-password"]
+
+
+async def test_user_text_in_settings_is_never_read_as_markup(make_app, home):
+    odd_dir = home / "x["
+    (odd_dir / "b]").mkdir(parents=True)
+    ca_file = odd_dir / "b]" / "ca.pem"
+    ca_file.write_text("not really a CA\n")
+    # The composer shows the active profile "work"; settings list and edit "ops[/]".
+    app = make_app(
+        '[profiles.work]\nhandler = "dummy"\n\n[profiles."ops[/]"]\nhandler = "dummy"\n'
+        f'ca_file = "{ca_file}"\n'
+    )
+    async with app.run_test(size=SIZE) as pilot:
+        settings = await open_settings(pilot)
+        await choose(pilot, settings, "ops[/]")
+        assert str(ca_file) == settings.query_one("#f-ca_file", Input).value
+        assert "[/b]" in str(ca_file)
+        await retype(pilot, "port", "70000")
+        assert "Profile ops[/]: port = 70000 is out of range" in errors_shown(settings)
+        await pilot.click("#duplicate")
+        await wait_for(pilot, lambda: app.screen.id == "text-prompt")
+        await pilot.press("enter")  # "ops[/]-copy"
+        await wait_for(pilot, lambda: settings.current == "ops[/]-copy")
+        await pilot.click("#delete")
+        await pilot.pause()
+        assert "ops[/]-copy" not in settings.form.names
+        screen_text = app.export_screenshot()
+        assert "ops[/]" in screen_text.replace("&#160;", " ")
+        await choose(pilot, settings, "ops[/]")
+        assert "port = 70000 is out of range" in errors_shown(settings)
+        await retype(pilot, "port", "2525")
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: not settings.dirty)
+    assert load_config(home / "config.toml").profile("ops[/]").port == 2525
+
+
+async def test_test_connection_uses_the_unsaved_form(smtp_server, make_app, home):
+    server = smtp_server()
+    app = make_app(profile_toml(None, port=free_port()))  # a closed port in the file
+    async with app.run_test(size=(80, 24)) as pilot:
+        settings = await open_settings(pilot)
+        await retype(pilot, "port", str(server.port))
+        await pilot.click("#test")
+        result = settings.query_one("#check-result")
+        await wait_for(pilot, lambda: "QUIT" in str(result.content))
+        text = shown_text(result)
+        assert "✔ ok     connect " in text and "FAILED" not in text
+        assert settings.dirty  # testing saves nothing
+    assert f"port = {server.port}" not in (home / "config.toml").read_text()
+    assert server.messages == []

@@ -1,33 +1,34 @@
 """The compose screen: the fields of a message, its attachments, and the profile that will
-carry it. The draft is saved as it is edited (at most a second behind) and on quit."""
+carry it. The draft is saved as it is edited (at most a second behind) and on quit, by the
+lifecycle's DraftKeeper on its own thread; the UI thread only hands it an immutable Draft."""
 
 from __future__ import annotations
 
-import os
-import shlex
-import subprocess
-import tempfile
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from textual import on
-from textual.app import ComposeResult, SuspendNotSupported
+from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Container
+from textual.markup import escape
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Footer, Input, Label, Static, TextArea
 
 from mailtui.draft import Draft, subject_with_prefix
-from mailtui.errors import InputFileError, MailError
+from mailtui.screens.events import DraftNotSaved, SendStageReached
 from mailtui.widgets.address_input import AddressInput
 from mailtui.widgets.attachment_list import AttachmentList
 
 if TYPE_CHECKING:
-    from mailtui.app import MailtuiApp
-    from mailtui.delivery import Delivery
+    from mailtui.lifecycle import Outcome, Prepared
+    from mailtui.lifecycle_threads import DraftKeeper
+    from mailtui.screens.host import Host
 
 AUTOSAVE_SECONDS = 1.0
+# Fields the composer has no widget for (a draft kept by the CLI, a reply): carried along.
+HIDDEN_FIELDS = ("reply_to", "html", "headers")
 
 
 class ComposeScreen(Screen):
@@ -36,17 +37,20 @@ class ComposeScreen(Screen):
         Binding("ctrl+t", "attach", "Attach", id="attach", priority=True),
         Binding("ctrl+o", "editor", "Editor", id="editor", priority=True),
         Binding("ctrl+g", "switch_profile", "Profile", id="switch_profile", priority=True),
+        Binding("f3", "drafts", "Drafts", id="drafts"),
     ]
-
-    app: MailtuiApp
 
     def __init__(self) -> None:
         super().__init__(id="compose")
-        self.draft_key: str | None = None
         self._save_timer: Timer | None = None
-        self._filling = False
-        # What was on screen when the last send began: cleared after success only if unchanged.
+        self._keeper: DraftKeeper | None = None
+        self._hidden = Draft()  # HIDDEN_FIELDS of the draft on screen
+        # What was on screen when the last send began: edits after it are a separate draft.
         self._sending_snapshot: Draft | None = None
+
+    @property
+    def host(self) -> Host:
+        return cast("Host", self.app)
 
     def compose(self) -> ComposeResult:
         # Built with the profile's bar and placeholders in place: a second pass after mount
@@ -62,7 +66,7 @@ class ComposeScreen(Screen):
             yield Label("Subject", classes="field-label")
             yield Input(id="subject", select_on_focus=False, placeholder=placeholders["subject"])
         yield TextArea(id="body", soft_wrap=True, tab_behavior="focus")
-        yield Static(id="status")
+        yield Static(id="status", markup=False)
         # Compact: every key fits in 100 columns, and it builds in a third of the time.
         yield Footer(compact=True)
 
@@ -71,7 +75,23 @@ class ComposeScreen(Screen):
     AUTO_FOCUS = "#to"
 
     def on_mount(self) -> None:
-        self._restore_latest_draft()
+        from mailtui.lifecycle_threads import DraftKeeper
+
+        self._keeper = DraftKeeper(
+            self.host.store, lambda reason: self.post_message(DraftNotSaved(reason))
+        )
+        host = self.host
+        if host.initial_draft is not None:
+            self.fill(host.initial_draft)
+            self._keeper.save(self.current_draft(), host.profile.name)
+        elif not host.start_empty:
+            self._restore_latest_draft()
+        for notice in host.store.notices:
+            self.notify(escape(notice), severity="warning", timeout=10)
+
+    def on_unmount(self) -> None:
+        if self._keeper is not None:
+            self._keeper.close()
 
     # -- attachments -------------------------------------------------------------------------
 
@@ -105,7 +125,7 @@ class ComposeScreen(Screen):
             text = value(field_id).strip().rstrip(",")
             return (text,) if text else ()
 
-        return Draft(
+        return self._hidden._replace(
             from_addr=value("from").strip(),
             to=addresses("to"),
             cc=addresses("cc"),
@@ -116,77 +136,69 @@ class ComposeScreen(Screen):
         )
 
     def fill(self, draft: Draft) -> None:
-        self._filling = True
-        try:
-            values = {
-                "from": draft.from_addr,
-                "to": ", ".join(draft.to),
-                "cc": ", ".join(draft.cc),
-                "bcc": ", ".join(draft.bcc),
-                "subject": draft.subject,
-            }
+        """Show `draft`; what has no widget (Reply-To, HTML, headers) is kept as it is."""
+        self._hidden = Draft(**{name: getattr(draft, name) for name in HIDDEN_FIELDS})
+        values = {
+            "from": draft.from_addr,
+            "to": ", ".join(draft.to),
+            "cc": ", ".join(draft.cc),
+            "bcc": ", ".join(draft.bcc),
+            "subject": draft.subject,
+        }
+        with self.prevent(Input.Changed, TextArea.Changed, AttachmentList.Changed):
             for field_id, text in values.items():
                 self.query_one(f"#{field_id}", Input).value = text
             self.query_one("#body", TextArea).text = draft.body
             self._set_attachments(draft.attachments)
-        finally:
-            self._filling = False
 
     def _restore_latest_draft(self) -> None:
-        drafts = self.app.store.drafts()
-        if not drafts:
-            return
+        drafts = self.host.store.drafts()
+        if drafts:
+            self.open_draft(drafts[-1].key, restored=len(drafts))
+
+    def open_draft(self, key: str, restored: int = 0) -> None:
+        """Show the stored draft `key` and make it the one this composer keeps."""
         from mailtui.draft_mail import draft_from_message
 
-        latest = drafts[-1]
-        draft, profile_name = draft_from_message(self.app.store.read(latest))
-        if profile_name in self.app.config.profiles:
-            self.app.switch_profile(profile_name)
-        self.fill(draft)
-        self.draft_key = latest.key
-        more = (
-            f" ({len(drafts) - 1} older in {latest.path.parent.parent})" if len(drafts) > 1 else ""
-        )
-        self.notify(f"Your last draft is back{more}.", title="Draft restored")
-
-    @staticmethod
-    def _is_empty(draft: Draft) -> bool:
-        return not any(
-            (
-                draft.from_addr,
-                draft.to,
-                draft.cc,
-                draft.bcc,
-                draft.subject,
-                draft.body.strip(),
-                draft.attachments,
+        host = self.host
+        stored = next((s for s in host.store.drafts() if s.key == key), None)
+        if stored is None or self._keeper is None:
+            self.notify("That draft is gone.", severity="warning")
+            return
+        draft, profile_name = draft_from_message(host.store.read(stored))
+        note = ""
+        if profile_name and profile_name not in host.config.profiles:
+            note = (
+                f" It was written for profile {escape(profile_name)}, which no longer exists; "
+                f"it opens on {escape(host.profile.name)}."
             )
-        )
+        elif profile_name and not host.explicit_profile and profile_name != host.profile.name:
+            host.switch_profile(profile_name)
+        self.fill(draft)
+        self._keeper.adopt(key, self.current_draft(), host.profile.name)
+        if restored:
+            more = f" ({restored - 1} more: f3 lists them)" if restored > 1 else ""
+            self.notify(f"Your last draft is back{more}.{note}", title="Draft restored")
+        elif note:
+            self.notify(note.strip(), severity="warning")
 
-    def save_draft_now(self) -> None:
+    def save_draft_now(self, wait: bool = False) -> None:
         if self._save_timer is not None:
             self._save_timer.stop()
             self._save_timer = None
-        if not self.is_mounted:
+        if not self.is_mounted or self._keeper is None:
             return
-        from mailtui.draft_mail import draft_to_message
-
         draft = self.current_draft()
-        store = self.app.store
-        if self._is_empty(draft):
-            if self.draft_key is not None:
-                store.remove_draft(self.draft_key)
-                self.draft_key = None
-            return
-        self.draft_key = store.save_draft(
-            draft_to_message(draft, self.app.profile.name), self.draft_key
-        ).key
+        if draft == self._sending_snapshot:
+            return  # exactly what is being sent: that draft file belongs to the send
+        self._keeper.save(draft, self.host.profile.name)
+        if wait:
+            self._keeper.flush()
 
     def _schedule_save(self) -> None:
         # Not reset on every key: a steady typist is still saved every AUTOSAVE_SECONDS.
-        if self._filling or self._save_timer is not None:
-            return
-        self._save_timer = self.set_timer(AUTOSAVE_SECONDS, self.save_draft_now)
+        if self._save_timer is None:
+            self._save_timer = self.set_timer(AUTOSAVE_SECONDS, self.save_draft_now)
 
     @on(Input.Changed)
     @on(TextArea.Changed)
@@ -194,19 +206,25 @@ class ComposeScreen(Screen):
     def _edited(self) -> None:
         self._schedule_save()
 
+    def on_draft_not_saved(self, event: DraftNotSaved) -> None:
+        self.notify(escape(event.reason), title="Draft not saved", severity="error", timeout=10)
+
     # -- profile -----------------------------------------------------------------------------
 
     def _profile_bar_text(self) -> str:
-        profile = self.app.profile
-        return f" Profile [b]{profile.name}[/b] · {profile.security_summary()}   (ctrl+g to switch)"
+        profile = self.host.profile
+        return (
+            f" Profile [b]{escape(profile.name)}[/b] · {escape(profile.security_summary())}"
+            "   (ctrl+g to switch)"
+        )
 
     def _profile_class(self) -> str:
         """ "insecure" for a profile that sends unencrypted or unverified: the bar turns red."""
-        return "" if self.app.profile.secure else "insecure"
+        return "" if self.host.profile.secure else "insecure"
 
     def _placeholders(self) -> dict[str, str]:
         """The profile's defaults, shown where the person left a field empty."""
-        profile = self.app.profile
+        profile = self.host.profile
         return {
             "from": profile.from_addr or "you@example.com",
             "to": ", ".join(profile.to) or 'name@example.com, "Name, Other" <other@example.com>',
@@ -228,44 +246,80 @@ class ComposeScreen(Screen):
 
         options = [
             (name, f"{name}  —  {p.security_summary()}")
-            for name, p in self.app.config.profiles.items()
+            for name, p in self.host.config.profiles.items()
         ]
 
         def chosen(name: str | None) -> None:
             if name:
-                self.app.switch_profile(name)
+                self.host.switch_profile(name)
                 self._schedule_save()
 
         self.app.push_screen(
-            ChoiceModal("Send with which profile?", options, self.app.profile.name), chosen
+            ChoiceModal("Send with which profile?", options, self.host.profile.name), chosen
         )
+
+    # -- drafts ------------------------------------------------------------------------------
+
+    def action_drafts(self) -> None:
+        from mailtui.screens.drafts import DraftsModal, summaries
+
+        self.save_draft_now(wait=True)
+        store = self.host.store
+        current = self._keeper.key if self._keeper is not None else None
+
+        def chosen(choice: tuple[str, str] | None) -> None:
+            if choice is None or self._keeper is None:
+                return
+            action, key = choice
+            if action == "new":
+                self._keeper.hand_over()  # the current draft stays in drafts/, untouched
+                self.fill(Draft())
+                self.query_one("#to").focus()
+            elif action == "open" and key != current:
+                self._keeper.hand_over()
+                self.open_draft(key)
+
+        def delete(key: str) -> None:
+            if key == current and self._keeper is not None:
+                self._keeper.discard().result()
+                self.fill(Draft())
+            else:
+                store.remove_draft(key)
+
+        self.app.push_screen(DraftsModal(summaries(store), current, delete), chosen)
 
     # -- actions -----------------------------------------------------------------------------
 
     def action_preview(self) -> None:
-        from mailtui.delivery import prepare
-        from mailtui.screens.modals import ErrorModal
         from mailtui.screens.preview import PreviewScreen
 
-        if self.app.sending:
+        if self.host.sending:
             self.notify("A message is still being sent; wait for it first.", severity="warning")
             return
         self.save_draft_now()
-        draft = self.current_draft()
         missing = [p for p in self.attachment_paths() if not Path(p).is_file()]
         if missing:
+            from mailtui.errors import InputFileError
+            from mailtui.screens.modals import ErrorModal
+
             self.attachment_list().refresh_entries()  # show the mark on the vanished file
-        try:
-            if missing:
-                raise InputFileError(
-                    f"The attachment {missing[0]} is no longer there.",
-                    hint="Remove it from the list (select it, press delete) or restore the file.",
-                )
-            built = prepare(draft, self.app.profile)
-        except MailError as exc:
-            self.app.push_screen(ErrorModal(exc, title="Cannot send this yet"))
+            error = InputFileError(
+                f"The attachment {missing[0]} is no longer there.",
+                hint="Remove it from the list (select it, press delete) or restore the file.",
+            )
+            self.app.push_screen(ErrorModal(error, title="Cannot send this yet"))
             return
-        self.app.push_screen(PreviewScreen(built, draft, self.app.profile))
+        self.app.push_screen(PreviewScreen(self.current_draft(), self.host.profile))
+
+    def hand_over_for_send(self, prepared: Prepared) -> str | None:
+        """Called by the App when a send begins: the draft file now holds exactly the message
+        being sent and belongs to the send; edits from now on go to a new draft."""
+        if self._keeper is None:
+            return None
+        assert prepared.draft is not None
+        self._keeper.save(prepared.draft, prepared.profile.name)
+        self._sending_snapshot = prepared.draft
+        return self._keeper.hand_over()
 
     def action_attach(self) -> None:
         from mailtui.screens.modals import FilePickerModal
@@ -277,53 +331,54 @@ class ComposeScreen(Screen):
         self.app.push_screen(FilePickerModal(Path.cwd()), picked)
 
     def action_editor(self) -> None:
-        editor = os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi"
+        from mailtui.screens.external_editor import edit_text
+
         body = self.query_one("#body", TextArea)
-        with tempfile.NamedTemporaryFile(
-            "w", suffix=".eml.txt", delete=False, encoding="utf-8"
-        ) as handle:
-            handle.write(body.text)
-            path = handle.name
-        try:
-            with self.app.suspend():
-                subprocess.run([*shlex.split(editor), path], check=False)
-            body.text = Path(path).read_text(encoding="utf-8")
-        except SuspendNotSupported:
-            self.notify("This terminal cannot hand over to an editor.", severity="warning")
-        finally:
-            os.unlink(path)
+        edited, problem = edit_text(self.app, body.text)
+        if problem:
+            self.notify(escape(problem), title="Editor", severity="error", timeout=10)
+        elif edited is not None:
+            body.text = edited
 
     # -- sending -----------------------------------------------------------------------------
 
-    def begin_send(self) -> bool:
-        self.save_draft_now()
-        draft = self.current_draft()
-        if self.app.start_send(draft, self.draft_key):
-            self._sending_snapshot = draft
-            return True
-        return False
+    def on_send_stage_reached(self, event: SendStageReached) -> None:
+        self.show_stage(event.stage)
 
     def show_stage(self, stage: str) -> None:
         status = self.query_one("#status", Static)
         status.update(f" Sending… {stage}" if stage else "")
         status.display = bool(stage)
 
-    def after_success(self, delivery: Delivery) -> None:
-        """The draft is gone from disk; the composer empties unless edited during the send."""
+    def after_success(self, outcome: Outcome) -> None:
+        """The sent draft is gone from disk. The composer empties unless it was edited
+        during the send; a partial refusal's draft is shown if nothing else was typed."""
         unchanged = self.current_draft() == self._sending_snapshot
         self._sending_snapshot = None
-        if delivery.refused_only is not None:
-            # deliver() kept a draft for the refused recipients under our key: show it.
-            self.fill(delivery.refused_only)
+        if not unchanged or self._keeper is None:
+            self.save_draft_now()  # the edits made while sending are the next draft
             return
-        self.draft_key = None
-        if unchanged:
-            self.fill(Draft())
-            self.query_one("#to").focus()
-        else:
-            self.save_draft_now()  # the edits made while sending become the next draft
+        if outcome.refused_only is not None and outcome.refused_draft is not None:
+            self.fill(outcome.refused_only)
+            key = outcome.refused_draft.name.split(":2,")[0]
+            self._keeper.adopt(key, self.current_draft(), self.host.profile.name)
+            return
+        self.fill(Draft())
+        self.query_one("#to").focus()
 
-    def after_failure(self) -> None:
-        self._sending_snapshot = None
-        # deliver() already kept the draft as sent; this save adds edits made during the send.
-        self.save_draft_now()
+    def after_failure(self, sent_key: str | None) -> None:
+        """The message is still a draft (under `sent_key`); without edits since, this
+        composer takes that draft back; with edits, those are a draft of their own."""
+        unchanged = self.current_draft() == self._sending_snapshot
+        snapshot, self._sending_snapshot = self._sending_snapshot, None
+        if self._keeper is None:
+            return
+        if unchanged and snapshot is not None:
+            self._keeper.adopt(sent_key, snapshot, self.host.profile.name)
+        else:
+            self.save_draft_now()
+            self.notify(
+                "The message as it was sent is kept as a draft; your later edits are a "
+                "separate draft (f3 lists them).",
+                timeout=10,
+            )

@@ -8,6 +8,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.markup import escape
 from textual.screen import ModalScreen
 from textual.widgets import Button, DirectoryTree, Input, Label, OptionList, Static
 
@@ -19,27 +20,35 @@ class ErrorModal(ModalScreen[None]):
 
     BINDINGS = [Binding("escape,enter", "dismiss_error", "Close", id="close_error")]
 
-    def __init__(self, error: MailError, title: str = "Not sent") -> None:
+    def __init__(self, error: MailError, title: str = "Not sent", kept: bool = True) -> None:
         super().__init__(id="error-modal")
         self.error = error
         self.title_text = title
+        self.kept = kept
 
     def compose(self) -> ComposeResult:
         error = self.error
         with Vertical(classes="modal-box error-box"):
-            yield Label(self.title_text, classes="modal-title")
-            yield Static(error.message, id="error-message")
+            # Errors quote addresses, file names and server text: never read as markup.
+            yield Label(self.title_text, classes="modal-title", markup=False)
+            yield Static(error.message, id="error-message", markup=False)
             if error.stage:
-                yield Static(f"Stage: {error.stage}", id="error-stage")
+                yield Static(f"Stage: {error.stage}", id="error-stage", markup=False)
             if error.code is not None or error.reply:
                 yield Static(
-                    f"Server said: {error.code or ''} {error.reply}".rstrip(), id="error-reply"
+                    f"Server said: {error.code or ''} {error.reply}".rstrip(),
+                    id="error-reply",
+                    markup=False,
                 )
             if error.hint:
-                yield Static(f"Hint: {error.hint}", id="error-hint")
+                yield Static(f"Hint: {error.hint}", id="error-hint", markup=False)
             yield Static(
-                "Your message is unchanged in the composer and kept as a draft.",
+                "Your message is unchanged in the composer and kept as a draft."
+                if self.kept
+                else "Your message is unchanged in the composer, but it could NOT be saved "
+                "as a draft.",
                 id="error-kept",
+                markup=False,
             )
             yield Button("Close", variant="primary", id="close")
 
@@ -62,7 +71,7 @@ class HelpModal(ModalScreen[None]):
             yield Label("Keys", classes="modal-title")
             with VerticalScroll():
                 for key, description in self.rows:
-                    yield Static(f"[b]{key:>12}[/b]  {description}", markup=True)
+                    yield Static(f"[b]{escape(key):>12}[/b]  {escape(description)}")
 
     def action_close(self) -> None:
         self.dismiss(None)
@@ -79,7 +88,7 @@ class FilePickerModal(ModalScreen[Path | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="modal-box picker-box"):
-            yield Label(f"Attach a file from {self.start}", classes="modal-title")
+            yield Label(f"Attach a file from {self.start}", classes="modal-title", markup=False)
             yield DirectoryTree(self.start, id="tree")
             yield Static("enter: attach   escape: cancel", classes="modal-help")
 
@@ -107,7 +116,7 @@ class TextPrompt(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="modal-box"):
-            yield Label(self.question, classes="modal-title")
+            yield Label(self.question, classes="modal-title", markup=False)
             yield Input(self.value, password=self.password, id="prompt-input")
             with Horizontal(classes="modal-buttons"):
                 yield Button("OK", variant="primary", id="ok")
@@ -136,8 +145,8 @@ class ChoiceModal(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="modal-box"):
-            yield Label(self.question, classes="modal-title")
-            yield OptionList(*[label for _, label in self.options], id="choices")
+            yield Label(self.question, classes="modal-title", markup=False)
+            yield OptionList(*[escape(label) for _, label in self.options], id="choices")
 
     def on_mount(self) -> None:
         choices = self.query_one(OptionList)
@@ -165,10 +174,48 @@ class TextModal(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="modal-box wide-box"):
-            yield Label(self.title_text, classes="modal-title")
+            yield Label(self.title_text, classes="modal-title", markup=False)
             with VerticalScroll():
                 yield Static(self.text, markup=False, id="text-body")
             yield Static("enter or escape: close", classes="modal-help")
 
     def action_close(self) -> None:
+        self.dismiss(None)
+
+
+class QuitDuringSendModal(ModalScreen[str | None]):
+    """Quit while a message is being sent: wait for it (the default) or quit now. Either
+    way the send is finished and recorded; escape keeps the composer open."""
+
+    BINDINGS = [
+        Binding("escape", "stay", "Keep editing", id="stay_open"),
+        Binding("w", "choose('wait')", "Wait, then quit", id="quit_wait"),
+        Binding("n", "choose('now')", "Quit now", id="quit_now"),
+    ]
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="modal-box"):
+            yield Label("A message is being sent", classes="modal-title")
+            yield Static(
+                "Wait for the server's answer and then quit, or quit now: the send still "
+                "finishes in the background, its sent copy is stored, and mailtui tells you "
+                "in the terminal how it ended.",
+                markup=False,
+            )
+            with Horizontal(classes="modal-buttons"):
+                yield Button("Wait, then quit", variant="primary", id="wait")
+                yield Button("Quit now", id="now")
+                yield Button("Keep editing", id="stay")
+
+    def on_mount(self) -> None:
+        self.query_one("#wait", Button).focus()
+
+    @on(Button.Pressed)
+    def pressed(self, event: Button.Pressed) -> None:
+        self.dismiss(None if event.button.id == "stay" else event.button.id)
+
+    def action_choose(self, choice: str) -> None:
+        self.dismiss(choice)
+
+    def action_stay(self) -> None:
         self.dismiss(None)

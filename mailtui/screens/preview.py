@@ -1,78 +1,212 @@
-"""The preview: the gate before sending. Three views of the one built message that will be
-sent (DESIGN §4); `y` sends it, escape goes back to editing."""
+"""The preview: the gate before sending. Three views of the one prepared message that will be
+sent (DESIGN §4); `y` sends exactly it, escape goes back to editing.
+
+The message is prepared in a thread (big attachments take time) and shown when ready. If the
+profile changes while the preview is open (settings over it), the preview prepares again and
+shows the new message before anything can be sent: `y` never sends what was not shown.
+"""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
+from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import VerticalScroll
+from textual.markup import escape
+from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer, Static, TabbedContent, TabPane
 
 from mailtui.config import Profile
-from mailtui.message import BuiltMessage, Draft
-from mailtui.render import render_dummy, render_envelope, render_source
+from mailtui.draft import Draft
+from mailtui.errors import MailError
+from mailtui.screens.events import SendApproved, SendStageReached
+from mailtui.widgets.line_view import LineView
 
 if TYPE_CHECKING:
-    from mailtui.app import MailtuiApp
+    from mailtui.lifecycle import Prepared
+    from mailtui.render import Elision
+    from mailtui.screens.host import Host
 
 VIEWS = (("dummy", "Dummy"), ("source", "Source"), ("envelope", "Envelope"))
+READY_HELP = " y: send   escape: back to editing   1/2/3: views   e: expand a part"
 
 
-class PreviewScreen(Screen):
+class PreviewScreen(Screen[None]):
+    """`y` posts SendApproved with the prepared message; it stays open, showing the stage."""
+
     BINDINGS = [
         Binding("y", "send", "Send", id="send"),
         Binding("escape", "back", "Back", id="back"),
         Binding("1", "view('dummy')", "Dummy", id="view_dummy"),
         Binding("2", "view('source')", "Source", id="view_source"),
         Binding("3", "view('envelope')", "Envelope", id="view_envelope"),
+        Binding("e", "expand", "Expand part", id="expand_part"),
     ]
 
-    app: MailtuiApp
+    class MessagePrepared(Message):
+        """The message and its three views, as lines, all made off the UI thread."""
 
-    def __init__(self, built: BuiltMessage, draft: Draft, profile: Profile) -> None:
+        def __init__(
+            self,
+            prepared: Prepared,
+            views: dict[str, list[str]],
+            source: list[str],
+            elisions: list[Elision],
+        ) -> None:
+            super().__init__()
+            self.prepared = prepared
+            self.views = views
+            self.source = source
+            self.elisions = elisions
+
+    class PreparationFailed(Message):
+        def __init__(self, error: MailError) -> None:
+            super().__init__()
+            self.error = error
+
+    def __init__(self, draft: Draft, profile: Profile) -> None:
         super().__init__(id="preview")
-        self.built = built
         self.draft = draft
         self.profile = profile
+        self.prepared: Prepared | None = None
+        self._approved = False
+        self._source: list[str] = []
+        self._elisions: list[Elision] = []
+        self._expanded: set[int] = set()
+
+    @property
+    def host(self) -> Host:
+        return cast("Host", self.app)
 
     def compose(self) -> ComposeResult:
-        notes = "".join(f"\n ⚠ {note}" for note in self.profile.notes())
-        yield Static(
-            f" Sending with [b]{self.profile.name}[/b] · {self.profile.security_summary()}{notes}",
-            id="preview-bar",
-            classes="" if self.profile.secure else "insecure",
-        )
-        texts = {
-            "dummy": render_dummy(self.built),
-            "source": render_source(self.built).decode("utf-8", "replace").replace("\r\n", "\n"),
-            "envelope": render_envelope(self.built, self.profile),
-        }
+        yield Static(id="preview-bar")
         with TabbedContent(initial="dummy", id="views"):
             for view_id, title in VIEWS:
-                with TabPane(title, id=view_id), VerticalScroll(classes="view-scroll"):
-                    yield Static(texts[view_id], markup=False, id=f"{view_id}-text")
-        yield Static(" y: send   escape: back to editing   1/2/3: views", id="stage")
+                with TabPane(title, id=view_id):
+                    yield LineView(id=f"{view_id}-text")
+        yield Static(" preparing…", id="stage", markup=False)
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
-        self.query_one("#dummy .view-scroll").focus()
+        self._show_profile()
+        self.query_one("#dummy-text").focus()
+        self._prepare(self.draft, self.profile)
+
+    def on_screen_resume(self) -> None:
+        if self._approved:
+            return
+        if self.prepared is not None and self.host.profile != self.prepared.profile:
+            self.profile = self.host.profile
+            self.prepared = None
+            self._show_profile()
+            self.query_one("#stage", Static).update(" the profile changed: preparing again…")
+            self.notify("The profile changed: the preview is prepared again.", timeout=6)
+            self._prepare(self.draft, self.profile)
+
+    def _show_profile(self) -> None:
+        profile = self.profile
+        notes = "".join(f"\n ⚠ {escape(note)}" for note in profile.notes())
+        bar = self.query_one("#preview-bar", Static)
+        bar.update(
+            f" Sending with [b]{escape(profile.name)}[/b] · "
+            f"{escape(profile.security_summary())}{notes}"
+        )
+        bar.set_class(not profile.secure, "insecure")
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="prepare")
+    def _prepare(self, draft: Draft, profile: Profile) -> None:
+        from mailtui.lifecycle import prepare
+        from mailtui.render import render_dummy, render_envelope, shown_lines, source_lines
+
+        try:
+            prepared = prepare(draft, profile)
+        except MailError as exc:
+            self.post_message(self.PreparationFailed(exc))
+            return
+        assert prepared.built is not None
+        source, elisions = source_lines(prepared)
+        views = {
+            "dummy": render_dummy(prepared.built).split("\n"),
+            "source": shown_lines(source, elisions, set()),
+            "envelope": render_envelope(prepared).rstrip("\n").split("\n"),
+        }
+        self.post_message(self.MessagePrepared(prepared, views, source, elisions))
+
+    def on_preview_screen_message_prepared(self, event: MessagePrepared) -> None:
+        prepared = event.prepared
+        if prepared.profile != self.profile:
+            return  # prepared for a profile that was replaced since
+        for view_id, lines in event.views.items():
+            self.query_one(f"#{view_id}-text", LineView).set_lines(lines)
+        self._source, self._elisions, self._expanded = event.source, event.elisions, set()
+        self.prepared = prepared
+        self.query_one("#stage", Static).update(READY_HELP)
+
+    def action_expand(self) -> None:
+        """Show the next part whose middle the Source view leaves out (the lines are there
+        already; only the visible ones are ever drawn)."""
+        from mailtui.render import shown_lines
+
+        hidden = [n for n in range(len(self._elisions)) if n not in self._expanded]
+        if not hidden:
+            self.notify("Every part of the source is shown in full.")
+            return
+        number = hidden[0]
+        self._expanded.add(number)
+        view = self.query_one("#source-text", LineView)
+        view.set_lines(shown_lines(self._source, self._elisions, self._expanded))
+        self.action_view("source")
+        # Where that part now starts in what is shown: earlier elisions still take one line.
+        folded = sum(
+            e.end - e.start - 1
+            for n, e in enumerate(self._elisions[:number])
+            if n not in self._expanded
+        )
+        view.scroll_to(y=max(0, self._elisions[number].start - folded - 2), animate=False)
+
+    def on_preview_screen_preparation_failed(self, event: PreparationFailed) -> None:
+        from mailtui.screens.modals import ErrorModal
+
+        self.dismiss(None)
+        self.app.push_screen(ErrorModal(event.error, title="Cannot send this yet", kept=True))
 
     def action_view(self, view_id: str) -> None:
         self.query_one(TabbedContent).active = view_id
-        self.query_one(f"#{view_id} .view-scroll").focus()
+        self.query_one(f"#{view_id}-text").focus()
 
     def action_send(self) -> None:
-        if self.app.sending:
+        if self.host.sending or self._approved:
             self.notify("Already sending this message.", severity="warning")
             return
-        self.app.composer.begin_send()
+        prepared = self.prepared
+        if prepared is None:
+            self.notify("Still preparing the message…", severity="warning")
+            return
+        from mailtui.credentials import needs_prompt
+
+        if not needs_prompt(prepared.profile):
+            self._approve(prepared, None)
+            return
+        from mailtui.screens.modals import TextPrompt
+
+        def with_password(password: str | None) -> None:
+            if password is not None and self.prepared is prepared:
+                self._approve(prepared, password)
+
+        profile = prepared.profile
+        question = f"Password for {profile.username} at {profile.host}"
+        self.app.push_screen(TextPrompt(question, password=True), with_password)
+
+    def _approve(self, prepared: Prepared, password: str | None) -> None:
+        self._approved = True  # a second `y` must not send it again
+        self.query_one("#stage", Static).update(" Sending…")
+        self.post_message(SendApproved(prepared, password))
+
+    def on_send_stage_reached(self, event: SendStageReached) -> None:
+        text = f" Sending… {event.stage}   (escape: back to editing while it sends)"
+        self.query_one("#stage", Static).update(text if event.stage else READY_HELP)
 
     def action_back(self) -> None:
-        self.app.pop_screen()
-
-    def show_stage(self, stage: str) -> None:
-        text = f" Sending… {stage}   (escape: back to editing while it sends)" if stage else ""
-        self.query_one("#stage", Static).update(text or " y: send   escape: back to editing")
+        self.dismiss(None)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from textual.binding import Binding
+from textual.markup import escape
 from textual.message import Message
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
@@ -57,8 +58,10 @@ class AttachmentList(OptionList):
             if path.is_file():
                 size = path.stat().st_size
                 total += size
-                self.add_option(Option(f"📎 {path.name}  ({human_size(size)})"))
+                self.add_option(Option(f"📎 {escape(path.name)}  ({human_size(size)})"))
             else:
-                self.add_option(Option(f"[b red]✗ {path.name}  (missing: {path})[/]"))
+                self.add_option(
+                    Option(f"[b red]✗ {escape(path.name)}  (missing: {escape(str(path))})[/]")
+                )
         count = len(self.paths)
         self.border_title = f"Attachments: {count}, {human_size(total)}"

@@ -1,0 +1,107 @@
+"""The drafts list: every kept draft, newest first; open one, delete one, or start anew."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import TYPE_CHECKING, NamedTuple
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.markup import escape
+from textual.screen import ModalScreen
+from textual.widgets import Label, OptionList, Static
+from textual.widgets.option_list import Option
+
+if TYPE_CHECKING:
+    from mailtui.store import Store
+
+
+class DraftSummary(NamedTuple):
+    key: str
+    when: datetime
+    to: str
+    subject: str
+
+
+def summaries(store: Store) -> list[DraftSummary]:
+    """One line per draft, newest first, read from the headers alone."""
+    from email.parser import BytesHeaderParser
+    from email.policy import default
+
+    parser = BytesHeaderParser(policy=default)
+    found = []
+    for stored in reversed(store.drafts()):
+        try:
+            with stored.path.open("rb") as handle:
+                headers = parser.parse(handle)
+            when = datetime.fromtimestamp(stored.path.stat().st_mtime)
+        except OSError:
+            continue
+        to = str(headers.get("To") or headers.get("X-Mailtui-Raw-To") or "")
+        found.append(DraftSummary(stored.key, when, to, str(headers.get("Subject") or "")))
+    return found
+
+
+class DraftsModal(ModalScreen[tuple[str, str] | None]):
+    """Dismisses with ("open", key), ("new", ""), or None."""
+
+    BINDINGS = [
+        Binding("escape", "close", "Close", id="close_drafts"),
+        Binding("n", "new", "New message", id="new_message"),
+        Binding("delete", "delete", "Delete draft", id="delete_draft"),
+    ]
+
+    def __init__(
+        self, drafts: list[DraftSummary], current: str | None, delete: Callable[[str], None]
+    ) -> None:
+        super().__init__(id="drafts-modal")
+        self.drafts = drafts
+        self.current = current
+        self._delete = delete
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="modal-box wide-box"):
+            yield Label(f"Drafts: {len(self.drafts)}", classes="modal-title", id="drafts-title")
+            yield OptionList(*self._options(), id="draft-list")
+            yield Static(
+                "enter: open   delete: delete   n: new message   escape: close",
+                classes="modal-help",
+            )
+
+    def _options(self) -> list[Option]:
+        options = []
+        for draft in self.drafts:
+            mark = "▶ " if draft.key == self.current else "  "
+            subject = escape(draft.subject) or "[i](no subject)[/i]"
+            to = escape(draft.to) or "[i](no recipient)[/i]"
+            line = f"{mark}{draft.when:%Y-%m-%d %H:%M}  {subject}  →  {to}"
+            options.append(Option(line, id=draft.key))
+        return options
+
+    def on_mount(self) -> None:
+        self.query_one(OptionList).focus()
+
+    @on(OptionList.OptionSelected)
+    def opened(self, event: OptionList.OptionSelected) -> None:
+        if event.option.id:
+            self.dismiss(("open", event.option.id))
+
+    def action_new(self) -> None:
+        self.dismiss(("new", ""))
+
+    def action_delete(self) -> None:
+        listing = self.query_one(OptionList)
+        if listing.highlighted is None or not self.drafts:
+            return
+        gone = self.drafts.pop(listing.highlighted)
+        self._delete(gone.key)
+        listing.clear_options()
+        listing.add_options(self._options())
+        self.query_one("#drafts-title", Label).update(f"Drafts: {len(self.drafts)}")
+        self.notify("Draft deleted.")
+
+    def action_close(self) -> None:
+        self.dismiss(None)
