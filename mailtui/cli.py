@@ -254,6 +254,7 @@ def _send(args: argparse.Namespace, config: Config) -> int:
     prepared = prepare(
         _draft_from_args(args, profile.max_message_size), profile
     )  # a MessageError: nothing attempted
+    _warn_foreign_from(prepared)
     store = Store(locations.data_dir())
     done = send_or_keep(
         prepared,
@@ -281,12 +282,21 @@ def _send(args: argparse.Namespace, config: Config) -> int:
     return done.exit_code
 
 
+def _warn_foreign_from(prepared) -> None:  # type: ignore[no-untyped-def]
+    from mailtui.identities import foreign_from_warning
+
+    warning = foreign_from_warning(prepared.envelope_from, prepared.profile)
+    if warning:
+        _say(f"warning: {warning}")
+
+
 def _preview(args: argparse.Namespace, config: Config) -> int:
     from mailtui.lifecycle import prepare
     from mailtui.render import render_dummy, render_envelope, render_source
 
     profile = config.profile(args.profile)
     prepared = prepare(_draft_from_args(args, profile.max_message_size), profile)
+    _warn_foreign_from(prepared)
     if args.source:
         sys.stdout.buffer.write(render_source(prepared))
         sys.stdout.flush()

@@ -40,3 +40,16 @@ def foreign_from_warning(from_addr: str, profile: Any) -> str | None:
         "often refuse a From the account does not own (550 5.7.60 / 553). If the account may "
         "send as it, add it to identities."
     )
+
+
+def next_address(current: str, profile: Any) -> str:
+    """The profile's address after `current` (the first when `current` is none of them):
+    what the composer's From key cycles through."""
+    owned = profile_addresses(profile)
+    if not owned:
+        return current
+    specs = [_addr_spec(text) for text in owned]
+    spec = _addr_spec(current) if current.strip() else _addr_spec(owned[0])
+    if spec not in specs:
+        return owned[0]
+    return owned[(specs.index(spec) + 1) % len(owned)]

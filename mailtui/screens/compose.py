@@ -38,6 +38,7 @@ class ComposeScreen(Screen):
         Binding("ctrl+o", "editor", "Editor", id="editor", priority=True),
         Binding("ctrl+g", "switch_profile", "Profile", id="switch_profile", priority=True),
         Binding("f3", "drafts", "Drafts", id="drafts"),
+        Binding("f4", "next_from", "From", id="next_from"),
     ]
 
     def __init__(self) -> None:
@@ -199,6 +200,21 @@ class ComposeScreen(Screen):
         # Not reset on every key: a steady typist is still saved every AUTOSAVE_SECONDS.
         if self._save_timer is None:
             self._save_timer = self.set_timer(AUTOSAVE_SECONDS, self.save_draft_now)
+
+    def action_next_from(self) -> None:  # from_addr, then each of the profile's identities
+        from mailtui.identities import next_address
+
+        field = self.query_one("#from", Input)
+        field.value = next_address(field.value, self.host.profile)
+
+    @on(Input.Blurred, "#from")
+    def _from_left(self, event: Input.Blurred) -> None:
+        from mailtui.identities import foreign_from_warning as foreign
+
+        warning = foreign(event.value, self.host.profile)
+        event.input.set_class(warning is not None, "foreign")
+        if warning:
+            self.notify(escape(warning), severity="warning", timeout=10)
 
     @on(Input.Changed)
     @on(TextArea.Changed)
