@@ -90,16 +90,11 @@ def _can_open_browser() -> bool:
     )
 
 
-def _login(args: argparse.Namespace, config: Config) -> int:
-    from mailtui import oauth2_http
-    from mailtui.tokens import token_store
-
-    profile = _oauth_profile(config, getattr(args, "profile", None))
-    settings = profile.oauth2  # type: ignore[attr-defined]
-    # Without a graphical browser the device flow is easier, except at Google, whose device
-    # flow does not allow the Gmail scope: there the address is printed to open elsewhere.
-    use_device = (
-        args.device
+def wants_device_flow(settings: Any, asked: bool = False) -> bool:
+    """The device code when asked, or when no browser can be opened here, except at Google,
+    whose device flow does not allow the Gmail scope: there the address is shown instead."""
+    return (
+        asked
         or not settings.authorization_endpoint
         or (
             not _can_open_browser()
@@ -107,6 +102,19 @@ def _login(args: argparse.Namespace, config: Config) -> int:
             and bool(settings.device_authorization_endpoint)
         )
     )
+
+
+def open_browser(url: str) -> bool:
+    return _open_browser(url)
+
+
+def _login(args: argparse.Namespace, config: Config) -> int:
+    from mailtui import oauth2_http
+    from mailtui.tokens import token_store
+
+    profile = _oauth_profile(config, getattr(args, "profile", None))
+    settings = profile.oauth2  # type: ignore[attr-defined]
+    use_device = wants_device_flow(settings, args.device)
     _say(f"Signing in profile {profile.name} ({settings.provider}).")
     if use_device:
         tokens = oauth2_http.sign_in_with_device(settings, say=_say)

@@ -102,6 +102,10 @@ class ProfileForm(Vertical):
         margin-right: 2;
     }
 
+    ProfileForm #form-buttons #sign-in {
+        min-width: 9;  /* its label's width: the row still fits 80 columns */
+    }
+
     ProfileForm #check-result {
         height: auto;
         padding: 1;
@@ -128,6 +132,7 @@ class ProfileForm(Vertical):
         yield Static(id="form-errors", markup=False)
         with Horizontal(id="form-buttons"):
             yield Button("Test connection", id="test", variant="primary", compact=True)
+            yield Button("Sign in", id="sign-in", compact=True)  # OAuth2: mailtui auth login
             yield Button("Save", id="save", variant="success", compact=True)
 
     def on_mount(self) -> None:
