@@ -13,7 +13,7 @@ import os
 import stat
 import sys
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -21,11 +21,13 @@ else:  # pragma: no cover - exercised on 3.10 only
     import tomli as tomllib
 
 from mailtui.errors import ConfigError
-from mailtui.oauth2 import OAuth2Settings, parse_oauth2_table
 from mailtui.profile_schema import PROFILE_KEYS as PROFILE_KEYS
 from mailtui.profile_schema import PROFILE_SCHEMA as PROFILE_SCHEMA
 from mailtui.profile_schema import SCHEMA, canonical_key, coerce
 from mailtui.profile_schema import Field as Field
+
+if TYPE_CHECKING:
+    from mailtui.oauth2 import OAuth2Settings
 
 DUMMY_PROFILE_NAME = "dummy"
 
@@ -274,6 +276,8 @@ def parse_profile(name: str, table: dict[str, Any], where: str) -> tuple[Profile
 def check_account_keys(values: dict[str, Any], where: str) -> None:
     """The [oauth2] table read into OAuth2Settings; one source of each secret per profile."""
     if "oauth2" in values:
+        from mailtui.oauth2 import parse_oauth2_table  # only profiles with the table pay for it
+
         values["oauth2"] = parse_oauth2_table(values["oauth2"], where)
         if values.get("oauth2_token_command"):
             raise ConfigError(

@@ -16,7 +16,6 @@ from __future__ import annotations
 import base64
 import binascii
 import contextlib
-import json
 from typing import NamedTuple
 
 MECHANISMS = ("auto", "plain", "login", "cram-md5", "xoauth2", "oauthbearer")
@@ -74,6 +73,8 @@ def parse_bearer_error(challenge: bytes) -> BearerError | None:
     hands it to the auth object). Anything that is not that JSON is None: a hostile server
     gets no further than this.
     """
+    import json  # only a refused token gets here
+
     text = challenge.strip()[:4096]
     candidates = [text]
     with contextlib.suppress(binascii.Error, ValueError):
