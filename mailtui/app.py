@@ -100,7 +100,9 @@ class MailtuiApp(App[None]):
         from mailtui.screens.modals import QuitDuringSendModal
 
         def answered(choice: str | None) -> None:
-            if choice == "now":
+            # The send may have ended while the question was open: then there is no
+            # answer left to wait for.
+            if choice == "now" or (choice == "wait" and not self.sending):
                 self._leave()
             elif choice == "wait":
                 self.quit_after_send = True
@@ -188,7 +190,7 @@ class MailtuiApp(App[None]):
         self.reported_job = event.job
         self._show_stage("")
         self._back_to_composer()
-        self.composer.after_failure(event.job.draft_key)
+        self.composer.after_failure(event.job.draft_key, event.job.prepared.profile.name)
         if self.quit_after_send:
             self._leave()
             return

@@ -14,8 +14,9 @@ from pathlib import Path
 from typing import NoReturn
 
 from mailtui import __version__, locations
-from mailtui.commands import auth as auth_command
-from mailtui.commands import profiles_import
+from mailtui.commands import HANDLERS as COMMAND_HANDLERS
+from mailtui.commands import add_parsers as add_command_parsers
+from mailtui.commands import profiles_import, with_mailto
 from mailtui.config import Config, Profile, load_config
 from mailtui.draft import Draft
 from mailtui.errors import EX_OK, ConfigError, MailError, MessageError, UsageError
@@ -111,11 +112,12 @@ def build_parser() -> argparse.ArgumentParser:
     profiles = commands.add_parser("profiles", help="list the configured profiles")
     _common(profiles, suppress=True)
     profiles_import.add_parser(profiles)  # profiles import-cement (commands/profiles_import.py)
-    auth_command.add_parser(commands)  # auth login|status|logout|set-password (commands/auth.py)
+    add_command_parsers(commands)  # sendmail, reply, forward, edit, compose, auth (commands/)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = with_mailto(sys.argv[1:] if argv is None else argv)  # `mailtui mailto:...`
     args = build_parser().parse_args(argv)
     try:
         if args.command is None:
@@ -124,7 +126,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         for warning in config.warnings:
             _say(f"warning: {warning}")
         handler = {"send": _send, "preview": _preview, "check": _check, "profiles": _profiles}
-        handler["auth"] = auth_command.run
+        handler.update(COMMAND_HANDLERS)
         if profiles_import.wanted(args):
             handler["profiles"] = profiles_import.run
         return handler[args.command](args, config)
@@ -167,6 +169,16 @@ def _composer(args: argparse.Namespace) -> int:
 
 def _say(text: str) -> None:
     print(f"{PROG}: {text}", file=sys.stderr)
+
+
+def _out(text: str) -> None:
+    """A result on stdout. A reader that has gone (`| grep -q`, `| head`) cannot undo a
+    send: a traceback and exit 1 would make a script send the message again."""
+    try:
+        print(text, flush=True)
+    except BrokenPipeError:
+        # Later writes (and the flush at exit) go nowhere instead of failing again.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
 
 
 def _report(exc: MailError) -> None:
@@ -267,14 +279,14 @@ def _send(args: argparse.Namespace, config: Config) -> int:
     for warning in done.warnings:
         _say(warning)
     if profile.handler == "dummy":
-        print(done.dummy_text)
+        _out(done.dummy_text)
         return done.exit_code
     if done.accepted:
-        print(
+        _out(
             f"Sent to {', '.join(done.accepted)} via {profile.name} ({profile.security_summary()})."
         )
     if done.sent_copy:
-        print(f"Sent copy: {done.sent_copy}")
+        _out(f"Sent copy: {done.sent_copy}")
     for recipient, (code, text) in done.refused.items():
         _say(f"refused [RCPT]: {recipient}: {code} {text}")
     if done.refused_draft:

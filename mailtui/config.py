@@ -144,6 +144,7 @@ class Config(NamedTuple):
     profiles: dict[str, Profile]
     default_profile: str
     warnings: tuple[str, ...] = ()
+    edit_headers: bool = False  # ctrl+o shows From/To/Cc/Bcc/Subject in $EDITOR (mutt's)
 
     def profile(self, name: str | None = None) -> Profile:
         wanted = name or self.default_profile
@@ -202,7 +203,7 @@ def parse_config(data: dict[str, Any], path: Path) -> Config:
             hint="Write each profile as [profiles.NAME].",
         )
     for key in data:
-        if key not in ("profiles", "default_profile"):
+        if key not in ("profiles", "default_profile", *TOP_LEVEL):
             warnings.append(f"{path}: unknown top-level key `{key}` ignored.")
 
     profiles: dict[str, Profile] = {}
@@ -223,7 +224,31 @@ def parse_config(data: dict[str, Any], path: Path) -> Config:
             f"In {path}, default_profile = {default!r} names no profile.",
             hint=f"Use one of: {', '.join(profiles)}.",
         )
-    return Config(path=path, profiles=profiles, default_profile=default, warnings=tuple(warnings))
+    where = f"In {path}"
+    edit_headers = coerce(TOP_LEVEL["edit_headers"], data.get("edit_headers", False), where)
+    return Config(
+        path=path,
+        profiles=profiles,
+        default_profile=default,
+        warnings=tuple(warnings),
+        edit_headers=edit_headers,
+    )
+
+
+# Keys outside the profiles, beside default_profile: the same Field records as the profiles'.
+TOP_LEVEL = {
+    field.key: field
+    for field in (
+        Field(
+            "edit_headers",
+            bool,
+            False,
+            "edit_headers",
+            "ctrl+o shows From, To, Cc, Bcc and Subject above the body in $EDITOR (mutt's)",
+            "bool",
+        ),
+    )
+}
 
 
 def parse_profile(name: str, table: dict[str, Any], where: str) -> tuple[Profile, list[str]]:

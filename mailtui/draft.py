@@ -21,6 +21,10 @@ class Draft(NamedTuple):
     html: str = ""
     attachments: tuple[str, ...] = ()
     headers: tuple[tuple[str, str], ...] = ()
+    # True for a draft whose profile defaults were filled in already (the one kept for the
+    # refused recipients of a send): an empty Cc then means no Cc, not the profile's Cc
+    # again, which would send the message twice to those who already have it.
+    defaults_applied: bool = False
 
 
 def subject_with_prefix(subject: str, prefix: str) -> str:

@@ -90,6 +90,9 @@ class DraftKeeper:
         # Touched only on the writer thread; the UI reads them after flush().
         self.key: str | None = None
         self._last: tuple[Draft, str] | None = None
+        from mailtui.draft_mail import AttachmentParts
+
+        self._parts = AttachmentParts()  # attachments encoded once, on the writer thread
         self.failing = False
 
     def adopt(self, key: str | None, draft: Draft, profile: str) -> Future[None]:
@@ -113,10 +116,10 @@ class DraftKeeper:
                         self._store.remove_draft(self.key)
                     self.key = None
                 else:
-                    from mailtui.draft_mail import draft_to_message
+                    from mailtui.draft_mail import draft_bytes
 
-                    message = draft_to_message(draft, profile)
-                    self.key = self._store.save_draft(message, self.key).key
+                    data = draft_bytes(draft, profile, self._parts)
+                    self.key = self._store.save_draft_bytes(data, self.key).key
             except Exception as exc:
                 self.failing = True
                 self._on_failure(_write_failure(self._store, exc))
@@ -147,6 +150,17 @@ class DraftKeeper:
             self.key, self._last = None, None
 
         return self._writer.submit(job)
+
+    def folder_notices(self) -> list[str]:
+        """Make sure of the drafts folder now (not at the first save, when no one would show
+        what the store says): the sentences about folders it had to tighten."""
+
+        def job() -> list[str]:
+            with contextlib.suppress(OSError):  # unwritable: the first save says so
+                self._store.folder("drafts")
+            return list(self._store.notices)
+
+        return self._writer.submit(job).result()
 
     def flush(self, timeout: float | None = None) -> None:
         """Wait until every write asked for so far is done."""

@@ -50,10 +50,11 @@ _DOMAIN_LABEL = re.compile(r"^(?!-)(?:[^\W_]|-)+(?<!-)$")
 class Attachment(NamedTuple):
     filename: str
     content_type: str
-    data: bytes
+    data: bytes  # b"" once it is in a built message: the encoded copy there is the one kept
+    size: int = 0
 
     def __repr__(self) -> str:
-        return f"Attachment({self.filename!r}, {self.content_type!r}, {len(self.data)} bytes)"
+        return f"Attachment({self.filename!r}, {self.content_type!r}, {self.size} bytes)"
 
 
 class BuiltMessage(NamedTuple):
@@ -98,6 +99,8 @@ class BuiltMessage(NamedTuple):
 
 def apply_profile_defaults(draft: Draft, profile: Profile) -> Draft:
     """Fill what the person left empty from the profile, as Cement's config defaults do."""
+    if draft.defaults_applied:
+        return draft
     return draft._replace(
         from_addr=draft.from_addr or profile.from_addr,
         to=draft.to or profile.to,
@@ -191,7 +194,7 @@ def build_message(
     # so the preview must not show it either.
     subject = draft.subject.strip()
     extra = [checked_header(name, value) for name, value in draft.headers]
-    attachments = tuple(read_attachment(path, max_size) for path in draft.attachments)
+    attachments = [read_attachment(path, max_size) for path in draft.attachments]
 
     needs_utf8 = any(not a.addr_spec.isascii() for a in (*from_list, *to, *cc, *bcc, *reply_to))
     wire = WIRE_POLICY_UTF8 if needs_utf8 else WIRE_POLICY
@@ -219,15 +222,19 @@ def build_message(
     html = _normalize_newlines(draft.html)
     if html:
         message.add_alternative(html, subtype="html", charset="utf-8", cte=_text_encoding(html))
-    for attachment in attachments:
-        maintype, _, subtype = attachment.content_type.partition("/")
-        message.add_attachment(
-            attachment.data, maintype=maintype, subtype=subtype, filename=attachment.filename
-        )
+    for number, attachment in enumerate(attachments):
+        add_attachment(message, attachment)
+        # The raw bytes are not kept beside their encoded copy: a 100 MiB file would cost
+        # 100 MiB more for the whole send.
+        attachments[number] = attachment._replace(data=b"")
 
     for part in message.walk():
         if part is not message:
             del part["MIME-Version"]  # the stdlib adds it to every part; it belongs at the top
+        if part.is_multipart():
+            # Chosen here, not by the generator, which proves a boundary unused by searching
+            # the whole text: one uninterruptible regex over a 27 MB message (a stalled UI).
+            part.set_boundary(new_boundary())
     verify_headers(message, wire)
 
     return BuiltMessage(
@@ -240,8 +247,23 @@ def build_message(
         subject=subject,
         body=body,
         html=html,
-        attachments=attachments,
+        attachments=tuple(attachments),
         needs_smtputf8=needs_utf8,
+    )
+
+
+def new_boundary() -> str:
+    """128 random bits after "=_", which base64 and quoted-printable never write."""
+    import secrets
+
+    return f"=_mailtui_{secrets.token_hex(16)}"
+
+
+def _seven_bit_clean(data: bytes) -> bool:
+    return (
+        data.isascii()
+        and b"\x00" not in data
+        and all(len(line) <= MAX_LINE_OCTETS for line in data.splitlines())
     )
 
 
@@ -265,7 +287,23 @@ def read_attachment(path_text: str, max_size: int = DEFAULT_MAX_MESSAGE_SIZE) ->
     content_type, encoding = mimetypes.guess_type(path.name)
     if content_type is None or encoding is not None:
         content_type = "application/octet-stream"  # a .tar.gz is sent as the bytes it is
-    return Attachment(filename=path.name, content_type=content_type, data=data)
+    return Attachment(path.name, content_type, data, len(data))
+
+
+def add_attachment(message: EmailMessage, attachment: Attachment) -> None:
+    """A forwarded message (message/rfc822) goes inline, as RFC 2046 §5.2.1 asks, when it is
+    7-bit clean, which mail that travelled is; one with raw 8-bit bytes cannot go inline over
+    a 7-bit wire, so it goes encoded like any other file. Any other file as the bytes it is."""
+    if attachment.content_type == "message/rfc822" and _seven_bit_clean(attachment.data):
+        from email import message_from_bytes
+
+        inner = message_from_bytes(attachment.data, policy=policy.default)
+        message.add_attachment(inner, filename=attachment.filename, cte="7bit")
+        return
+    maintype, _, subtype = attachment.content_type.partition("/")
+    message.add_attachment(
+        attachment.data, maintype=maintype, subtype=subtype, filename=attachment.filename
+    )
 
 
 def _normalize_newlines(text: str) -> str:

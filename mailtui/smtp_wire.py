@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import base64
+import contextlib
 import hmac
 import smtplib
 import socket
@@ -52,7 +53,10 @@ class Transcript:
         self._scrubber.add(forms)
 
     def record(self, line: str) -> None:
-        self._sink(printable(self._scrubber.scrub(line)))
+        # Showing the conversation is a courtesy: a sink that cannot be written (a --debug
+        # reader that went away) must never turn a delivered message into a failure.
+        with contextlib.suppress(Exception):
+            self._sink(printable(self._scrubber.scrub(line)))
 
 
 class BoundedSMTP(smtplib.SMTP):

@@ -14,12 +14,16 @@ import itertools
 import os
 import stat
 import time
+from email import policy as email_policy
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
 if TYPE_CHECKING:
     from email.message import EmailMessage
 
+# Drafts: LF line ends, as mutt writes them (sent copies keep the wire's CRLF); no folding,
+# so a long attachment path or raw value reads back exactly as it was written.
+DRAFT_POLICY = email_policy.default.clone(max_line_length=None)
 FILE_MODE = 0o600
 FOLDER_MODE = 0o700
 _counter = itertools.count()
@@ -72,7 +76,12 @@ class Store:
             key = _unique_name()
         target = existing or box / "cur" / f"{key}:2,{flags}"
         temp = box / "tmp" / f"{key}.{next(_counter)}"
-        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE)
+        try:
+            fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE)
+        except FileNotFoundError:  # the folder was removed since it was checked: make it again
+            self._checked.discard(box)
+            target = existing or self.folder(name) / "cur" / f"{key}:2,{flags}"
+            fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE)
         try:
             with os.fdopen(fd, "wb") as handle:
                 handle.write(data)
@@ -86,12 +95,7 @@ class Store:
         return Stored(key, target)
 
     def save_draft(self, message: EmailMessage, key: str | None = None) -> Stored:
-        from email import policy
-
-        # LF line ends, as mutt writes drafts (sent copies keep the wire's CRLF); no folding,
-        # so a long attachment path or raw value reads back exactly as it was written.
-        unfolded = policy.default.clone(max_line_length=None)
-        return self.save_draft_bytes(message.as_bytes(policy=unfolded), key)
+        return self.save_draft_bytes(message.as_bytes(policy=DRAFT_POLICY), key)
 
     def save_draft_bytes(self, data: bytes, key: str | None = None) -> Stored:
         return self._write("drafts", data, "D", key)

@@ -76,9 +76,10 @@ def freeze_message_clock() -> Callable[[], None]:
         message: ("format_datetime", message.format_datetime),
         email.generator.Generator: ("_make_boundary", raw_boundary),
     }
-    saved_msgid = message.make_msgid
+    saved_msgid, saved_boundary = message.make_msgid, message.new_boundary
     message.format_datetime = lambda when: "Sat, 21 Nov 2026 09:30:00 +0000"  # type: ignore[assignment]
     message.make_msgid = lambda domain: f"<20261121093000.4242@{domain}>"  # type: ignore[assignment]
+    message.new_boundary = lambda: "===============boundary=="  # type: ignore[assignment]
     email.generator.Generator._make_boundary = classmethod(  # type: ignore[method-assign]
         lambda cls, text=None: "===============boundary=="
     )
@@ -86,7 +87,7 @@ def freeze_message_clock() -> Callable[[], None]:
     def undo() -> None:
         for owner, (name, value) in saved.items():
             setattr(owner, name, value)
-        message.make_msgid = saved_msgid
+        message.make_msgid, message.new_boundary = saved_msgid, saved_boundary
 
     return undo
 

@@ -428,3 +428,29 @@ async def test_source_view_elides_long_parts_and_expands_them_on_request(
         await pilot.press("y")
         await wait_for(pilot, lambda: len(server.messages) == 1 and not app.sending)
     assert "".join(f"{line}\r\n" for line in full).encode() == server.messages[0].data
+
+
+async def test_edit_headers_puts_the_fields_in_the_editor_and_reads_them_back(
+    make_app, tmp_path, monkeypatch
+):
+    """mutt's edit_headers: a real editor program changes To and Subject above the body."""
+    import contextlib
+
+    editor = tmp_path / "editor.sh"
+    editor.write_text(
+        "#!/bin/sh\n"
+        "sed -i -e 's/^To: .*/To: Ünï <u@example.com>/' -e 's/^Subject: .*/Subject: Edited ✓/'"
+        " -e '$a P.S.' \"$1\"\n"
+    )
+    editor.chmod(0o755)
+    monkeypatch.setenv("VISUAL", str(editor))
+    app = make_app('edit_headers = true\n\n[profiles.a]\nhandler = "dummy"\n')
+    monkeypatch.setattr(app, "suspend", contextlib.nullcontext)
+    async with app.run_test(size=SIZE) as pilot:
+        await fill_message(pilot, body="Dear all,")
+        await pilot.press("ctrl+o")
+        await wait_for(pilot, lambda: app.composer.current_draft().subject == "Edited ✓")
+        draft = app.composer.current_draft()
+        assert draft.to == ("Ünï <u@example.com>",)
+        assert draft.body.rstrip("\n") == "Dear all,\nP.S."
+        assert draft.cc == ("cc@example.com",)  # the fields not edited stay

@@ -184,3 +184,22 @@ def test_message_built_twice_serializes_identically_for_preview_and_send():
 def test_no_recipients_is_a_message_error():
     with pytest.raises(MessageError, match="no recipients"):
         build_message(Draft(from_addr="a@example.com", body="x"))
+
+
+def test_a_forwarded_message_goes_inline_as_rfc_2046_asks(tmp_path):
+    """message/rfc822 may not be base64 (RFC 2046 §5.2.1): a 7-bit clean message goes
+    inline; a raw 8-bit one cannot over a 7-bit wire, and goes encoded rather than fail."""
+    from email import message_from_bytes, policy
+
+    from mailtui.config import Profile
+    from mailtui.lifecycle import prepare
+
+    clean, raw = tmp_path / "clean.eml", tmp_path / "raw.eml"
+    clean.write_bytes(b"From: a@example.org\r\nSubject: hi\r\n\r\nplain body\r\n")
+    raw.write_bytes(b"From: a@example.org\r\nSubject: hi\r\n\r\nbody \xc3\xa9\r\n")
+    for path, encoding in ((clean, "7bit"), (raw, "base64")):
+        draft = Draft(from_addr="me@example.org", to=("b@example.org",), attachments=(str(path),))
+        sent = message_from_bytes(prepare(draft, Profile(name="t")).data, policy=policy.default)
+        (part,) = sent.iter_attachments()
+        assert part.get_content_type() == "message/rfc822"
+        assert part["Content-Transfer-Encoding"] == encoding

@@ -132,3 +132,42 @@ def test_a_draft_reads_back_exactly_as_typed_even_when_invalid(tmp_path):
     assert again == draft
     (part,) = Store.read(saved).iter_attachments()
     assert part.get_payload(decode=True) == b"\x00\x01"
+
+
+def test_a_draft_file_with_spliced_attachment_parts_reads_back_exactly(tmp_path):
+    """Autosave splices each attachment's encoded part in instead of encoding it again: the
+    file must read back as the same draft with the same bytes as draft_to_message writes."""
+    from mailtui.draft import Draft
+    from mailtui.draft_mail import (
+        AttachmentParts,
+        draft_bytes,
+        draft_from_message,
+        draft_to_message,
+    )
+    from mailtui.store import Store
+
+    files = []
+    for name, data in (("a.bin", bytes(range(256)) * 300), ("Grüße.txt", "ü\n".encode() * 50)):
+        path = tmp_path / name
+        path.write_bytes(data)
+        files.append(path)
+    draft = Draft(
+        to=("a@example.com",),
+        subject="Spliced",
+        body="text\n",
+        html="<p>x</p>",
+        attachments=tuple(str(p) for p in files),
+    )
+    parts = AttachmentParts()
+    store = Store(tmp_path / "data")
+    for _ in range(2):  # the second time from the cache
+        saved = store.save_draft_bytes(draft_bytes(draft, "work", parts))
+        message = Store.read(saved)
+        assert draft_from_message(message) == (draft, "work")
+        got = [(p.get_filename(), p.get_payload(decode=True)) for p in message.iter_attachments()]
+        assert got == [(p.name, p.read_bytes()) for p in files]
+        assert not message.defects
+    reference = draft_to_message(draft, "work")
+    assert [p.get_content_type() for p in reference.walk()] == [
+        p.get_content_type() for p in message.walk()
+    ]

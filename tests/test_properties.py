@@ -74,3 +74,18 @@ def test_the_name_sent_is_the_name_previewed(name):
     built = build_message(Draft(from_addr="me@example.com", to=(to,)))
     (sent,) = parse(built.as_bytes())["To"].addresses
     assert sent.display_name == previewed.display_name
+
+
+@given(
+    text=st.text(alphabet="ab\r\n", max_size=40),
+    separator=st.sampled_from(["\n", "\r\n"]),
+    chunk=st.integers(1, 6),
+)
+def test_split_lines_in_chunks_is_str_split(text, separator, chunk):
+    """The Source view splits a big message a chunk at a time: the same lines as one split."""
+    from mailtui.render import split_lines
+
+    expected = text.split(separator)
+    if expected[-1] == "":
+        expected.pop()
+    assert split_lines(text, separator, chunk) == expected

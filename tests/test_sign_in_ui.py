@@ -3,8 +3,10 @@ connection signing in with the result."""
 
 from __future__ import annotations
 
+import socket
 import threading
 import urllib.request
+from urllib.parse import parse_qs, urlsplit
 
 from test_auth_cli import oauth_profile, token_file
 
@@ -34,6 +36,12 @@ def scripted_browser(monkeypatch, go: threading.Event | None = None) -> list[str
     monkeypatch.setattr(auth_command, "_can_open_browser", lambda: True)
     monkeypatch.setattr(auth_command, "_open_browser", open_browser)
     return opened
+
+
+def listener_closed(port: int | None) -> bool:
+    """The sign-in's loopback listener has stopped (it checks for a cancel 4 times a second)."""
+    with socket.socket() as probe:
+        return probe.connect_ex(("127.0.0.1", port or 0)) != 0
 
 
 async def open_settings(pilot) -> None:
@@ -74,8 +82,11 @@ async def test_sign_in_shows_the_address_and_escape_cancels(
         text = app.screen.query_one("#sign-in-text")
         await wait_for(pilot, lambda: "Open this address to sign in" in str(text.content))
         assert oauth_server.url + "/authorize?" in str(text.content)
+        [url] = [word for word in str(text.content).split() if "/authorize?" in word]
+        redirect = parse_qs(urlsplit(url).query)["redirect_uri"][0]
         await pilot.press("escape")
         await wait_for(pilot, lambda: app.screen.id == "settings")
+        await wait_for(pilot, lambda: listener_closed(urlsplit(redirect).port))
         go.set()  # the browser comes back too late: the listener is closed, nothing stored
         await wait_for(pilot, lambda: len(opened) == 2)
     assert opened[1].startswith("refused:") and "Connection refused" in opened[1]

@@ -11,6 +11,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Container
+from textual.content import Content
 from textual.markup import escape
 from textual.screen import Screen
 from textual.timer import Timer
@@ -20,6 +21,7 @@ from mailtui.draft import Draft, subject_with_prefix
 from mailtui.screens.events import DraftNotSaved, SendStageReached
 from mailtui.widgets.address_input import AddressInput
 from mailtui.widgets.attachment_list import AttachmentList
+from mailtui.widgets.from_input import FromInput
 
 if TYPE_CHECKING:
     from mailtui.lifecycle import Outcome, Prepared
@@ -28,7 +30,7 @@ if TYPE_CHECKING:
 
 AUTOSAVE_SECONDS = 1.0
 # Fields the composer has no widget for (a draft kept by the CLI, a reply): carried along.
-HIDDEN_FIELDS = ("reply_to", "html", "headers")
+HIDDEN_FIELDS = ("reply_to", "html", "headers", "defaults_applied")
 
 
 class ComposeScreen(Screen):
@@ -48,6 +50,8 @@ class ComposeScreen(Screen):
         self._hidden = Draft()  # HIDDEN_FIELDS of the draft on screen
         # What was on screen when the last send began: edits after it are a separate draft.
         self._sending_snapshot: Draft | None = None
+        # The draft file a send owns until it ends: not listed, so never opened or deleted.
+        self._sending_key: str | None = None
 
     @property
     def host(self) -> Host:
@@ -63,7 +67,8 @@ class ComposeScreen(Screen):
         with Container(id="fields"):
             for field_id, label in (("from", "From"), ("to", "To"), ("cc", "Cc"), ("bcc", "Bcc")):
                 yield Label(label, classes="field-label")
-                yield AddressInput(label, id=field_id, placeholder=placeholders[field_id])
+                kind = FromInput if field_id == "from" else AddressInput
+                yield kind(label, id=field_id, placeholder=placeholders[field_id])
             yield Label("Subject", classes="field-label")
             yield Input(id="subject", select_on_focus=False, placeholder=placeholders["subject"])
         yield TextArea(id="body", soft_wrap=True, tab_behavior="focus")
@@ -87,7 +92,7 @@ class ComposeScreen(Screen):
             self._keeper.save(self.current_draft(), host.profile.name)
         elif not host.start_empty:
             self._restore_latest_draft()
-        for notice in host.store.notices:
+        for notice in self._keeper.folder_notices():
             self.notify(escape(notice), severity="warning", timeout=10)
 
     def on_unmount(self) -> None:
@@ -159,14 +164,20 @@ class ComposeScreen(Screen):
 
     def open_draft(self, key: str, restored: int = 0) -> None:
         """Show the stored draft `key` and make it the one this composer keeps."""
-        from mailtui.draft_mail import draft_from_message
+        from mailtui.screens.drafts import read_draft
 
         host = self.host
         stored = next((s for s in host.store.drafts() if s.key == key), None)
         if stored is None or self._keeper is None:
             self.notify("That draft is gone.", severity="warning")
             return
-        draft, profile_name = draft_from_message(host.store.read(stored))
+        loaded, problem = read_draft(host.store, stored)
+        if loaded is None:
+            self.notify(escape(problem), severity="warning", timeout=10)
+            return
+        draft, profile_name = loaded
+        if problem:  # attachments brought back from the draft's own copy
+            self.notify(escape(problem), title="Attachments", timeout=10)
         note = ""
         if profile_name and profile_name not in host.config.profiles:
             note = (
@@ -201,20 +212,8 @@ class ComposeScreen(Screen):
         if self._save_timer is None:
             self._save_timer = self.set_timer(AUTOSAVE_SECONDS, self.save_draft_now)
 
-    def action_next_from(self) -> None:  # from_addr, then each of the profile's identities
-        from mailtui.identities import next_address
-
-        field = self.query_one("#from", Input)
-        field.value = next_address(field.value, self.host.profile)
-
-    @on(Input.Blurred, "#from")
-    def _from_left(self, event: Input.Blurred) -> None:
-        from mailtui.identities import foreign_from_warning as foreign
-
-        warning = foreign(event.value, self.host.profile)
-        event.input.set_class(warning is not None, "foreign")
-        if warning:
-            self.notify(escape(warning), severity="warning", timeout=10)
+    def action_next_from(self) -> None:  # from_addr, then each identity
+        self.query_one("#from", FromInput).cycle()
 
     @on(Input.Changed)
     @on(TextArea.Changed)
@@ -227,11 +226,13 @@ class ComposeScreen(Screen):
 
     # -- profile -----------------------------------------------------------------------------
 
-    def _profile_bar_text(self) -> str:
+    def _profile_bar_text(self) -> Content:
+        # Content, not markup: escape() cannot protect a name that ends in a backslash.
         profile = self.host.profile
-        return (
-            f" Profile [b]{escape(profile.name)}[/b] · {escape(profile.security_summary())}"
-            "   (ctrl+g to switch)"
+        return Content.assemble(
+            " Profile ",
+            (profile.name, "bold"),
+            f" · {profile.security_summary()}   (ctrl+g to switch)",
         )
 
     def _profile_class(self) -> str:
@@ -295,6 +296,8 @@ class ComposeScreen(Screen):
                 self._keeper.hand_over()
                 self.open_draft(key)
 
+        listed = [d for d in summaries(store) if d.key != self._sending_key]
+
         def delete(key: str) -> None:
             if key == current and self._keeper is not None:
                 self._keeper.discard().result()
@@ -302,7 +305,7 @@ class ComposeScreen(Screen):
             else:
                 store.remove_draft(key)
 
-        self.app.push_screen(DraftsModal(summaries(store), current, delete), chosen)
+        self.app.push_screen(DraftsModal(listed, current, delete), chosen)
 
     # -- actions -----------------------------------------------------------------------------
 
@@ -335,7 +338,8 @@ class ComposeScreen(Screen):
         assert prepared.draft is not None
         self._keeper.save(prepared.draft, prepared.profile.name)
         self._sending_snapshot = prepared.draft
-        return self._keeper.hand_over()
+        self._sending_key = self._keeper.hand_over()
+        return self._sending_key
 
     def action_attach(self) -> None:
         from mailtui.screens.modals import FilePickerModal
@@ -349,12 +353,26 @@ class ComposeScreen(Screen):
     def action_editor(self) -> None:
         from mailtui.screens.external_editor import edit_text
 
-        body = self.query_one("#body", TextArea)
-        edited, problem = edit_text(self.app, body.text)
+        # With edit_headers (mutt's), From, To, Cc, Bcc and Subject come above the body.
+        with_headers = self.host.config.edit_headers
+        draft = self.current_draft()
+        if with_headers:
+            from mailtui.editor_headers import draft_to_editor_text, editor_text_to_draft
+
+            text = draft_to_editor_text(draft)
+        else:
+            text = draft.body
+        edited, problem = edit_text(self.app, text)
         if problem:
             self.notify(escape(problem), title="Editor", severity="error", timeout=10)
+        elif edited is not None and with_headers:
+            result = editor_text_to_draft(edited, draft)
+            self.fill(result.draft)
+            self._schedule_save()
+            for said in result.problems:
+                self.notify(escape(said), title="Editor", severity="warning", timeout=10)
         elif edited is not None:
-            body.text = edited
+            self.query_one("#body", TextArea).text = edited
 
     # -- sending -----------------------------------------------------------------------------
 
@@ -370,27 +388,31 @@ class ComposeScreen(Screen):
         """The sent draft is gone from disk. The composer empties unless it was edited
         during the send; a partial refusal's draft is shown if nothing else was typed."""
         unchanged = self.current_draft() == self._sending_snapshot
-        self._sending_snapshot = None
+        self._sending_snapshot = self._sending_key = None
         if not unchanged or self._keeper is None:
             self.save_draft_now()  # the edits made while sending are the next draft
             return
         if outcome.refused_only is not None and outcome.refused_draft is not None:
             self.fill(outcome.refused_only)
             key = outcome.refused_draft.name.split(":2,")[0]
-            self._keeper.adopt(key, self.current_draft(), self.host.profile.name)
+            # Written with the profile sent with; one chosen since (ctrl+g) is saved next.
+            self._keeper.adopt(key, self.current_draft(), outcome.prepared.profile.name)
+            self.save_draft_now()
             return
         self.fill(Draft())
         self.query_one("#to").focus()
 
-    def after_failure(self, sent_key: str | None) -> None:
+    def after_failure(self, sent_key: str | None, sent_profile: str) -> None:
         """The message is still a draft (under `sent_key`); without edits since, this
         composer takes that draft back; with edits, those are a draft of their own."""
         unchanged = self.current_draft() == self._sending_snapshot
-        snapshot, self._sending_snapshot = self._sending_snapshot, None
+        snapshot, self._sending_snapshot, self._sending_key = self._sending_snapshot, None, None
         if self._keeper is None:
             return
         if unchanged and snapshot is not None:
-            self._keeper.adopt(sent_key, snapshot, self.host.profile.name)
+            # On disk with the profile sent with; one chosen since (ctrl+g) is saved next.
+            self._keeper.adopt(sent_key, snapshot, sent_profile)
+            self.save_draft_now()
         else:
             self.save_draft_now()
             self.notify(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, BinaryIO, NamedTuple
 
 from textual import on
 from textual.app import ComposeResult
@@ -16,7 +16,10 @@ from textual.widgets import Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 if TYPE_CHECKING:
-    from mailtui.store import Store
+    from email.message import Message
+
+    from mailtui.draft import Draft
+    from mailtui.store import Store, Stored
 
 
 class DraftSummary(NamedTuple):
@@ -36,13 +39,52 @@ def summaries(store: Store) -> list[DraftSummary]:
     for stored in reversed(store.drafts()):
         try:
             with stored.path.open("rb") as handle:
-                headers = parser.parse(handle)
+                headers = parser.parsebytes(_header_block(handle))
             when = datetime.fromtimestamp(stored.path.stat().st_mtime)
         except OSError:
             continue
-        to = str(headers.get("To") or headers.get("X-Mailtui-Raw-To") or "")
-        found.append(DraftSummary(stored.key, when, to, str(headers.get("Subject") or "")))
+        found.append(DraftSummary(stored.key, when, _header(headers, "To"), _header(headers)))
     return found
+
+
+def _header_block(handle: BinaryIO, limit: int = 256 * 1024) -> bytes:
+    """The header lines only: the parser would read a 27 MB draft whole to list its Subject."""
+    lines = []
+    size = 0
+    for line in handle:
+        if line in (b"\n", b"\r\n") or size > limit:
+            break
+        lines.append(line)
+        size += len(line)
+    return b"".join(lines)
+
+
+def read_draft(store: Store, stored: Stored) -> tuple[tuple[Draft, str] | None, str]:
+    """((the draft, its profile name), notes) or (None, the sentence saying why not).
+
+    drafts/ is shared with other mail programs: a draft that cannot be decoded (an unknown
+    charset, a folder, a file gone meanwhile) is said, and left where it is. Attachments
+    whose files are gone come back from the bytes the draft holds (the notes say where)."""
+    from email.errors import MessageError
+
+    from mailtui.draft_mail import draft_from_message, recover_attachments
+
+    try:
+        message = store.read(stored)
+        draft, profile = draft_from_message(message)
+        draft, notes = recover_attachments(message, draft, store.root)
+        return (draft, profile), "\n".join(notes)
+    except (OSError, LookupError, ValueError, MessageError) as exc:
+        return None, f"The draft {stored.path} cannot be opened: {exc}. It is left as it is."
+    except (IndexError, AttributeError) as exc:  # the email parser's own bugs, e.g. "To: a@"
+        return None, f"The draft {stored.path} cannot be read ({exc!r}). It is left as it is."
+
+
+def _header(headers: Message, name: str = "Subject") -> str:
+    try:
+        return str(headers.get(name) or headers.get(f"X-Mailtui-Raw-{name}") or "")
+    except (IndexError, AttributeError, ValueError):  # the email parser fails on "To: a@"
+        return "(cannot be read)"
 
 
 class DraftsModal(ModalScreen[tuple[str, str] | None]):

@@ -6,6 +6,7 @@ something that is not UTF-8, the terminal cannot be handed over), the body stays
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shlex
 import subprocess
@@ -48,5 +49,12 @@ def edit_text(app: App, text: str) -> tuple[str | None, str]:
             return None, "The editor removed the file; the body was left as it was."
         except UnicodeDecodeError:
             return None, "The editor saved text that is not UTF-8; the body was left as it was."
+        except OSError as exc:  # a folder, or something else that cannot be read, in its place
+            reason = exc.strerror or exc
+            return None, f"The editor's file cannot be read ({reason}); the body is unchanged."
     finally:
-        path.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):
+            if path.is_dir():
+                path.rmdir()
+            else:
+                path.unlink(missing_ok=True)

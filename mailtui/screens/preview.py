@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, cast
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.markup import escape
+from textual.content import Content
 from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer, Static, TabbedContent, TabPane
@@ -51,14 +51,16 @@ class PreviewScreen(Screen[None]):
         def __init__(
             self,
             prepared: Prepared,
-            views: dict[str, list[str]],
+            views: dict[str, tuple[list[str], int]],
             source: list[str],
+            source_width: int,
             elisions: list[Elision],
         ) -> None:
             super().__init__()
             self.prepared = prepared
             self.views = views
             self.source = source
+            self.source_width = source_width
             self.elisions = elisions
 
     class PreparationFailed(Message):
@@ -72,7 +74,11 @@ class PreviewScreen(Screen[None]):
         self.profile = profile
         self.prepared: Prepared | None = None
         self._approved = False
+        self._ended = False  # the approved send has ended (the App's last, empty stage)
+        # A preparation that failed while another screen was over this one: shown on resume.
+        self._failure: MailError | None = None
         self._source: list[str] = []
+        self._source_width = 0
         self._elisions: list[Elision] = []
         self._expanded: set[int] = set()
 
@@ -96,8 +102,16 @@ class PreviewScreen(Screen[None]):
 
     def on_screen_resume(self) -> None:
         if self._approved:
+            if self._ended:  # the send ended while a modal was over this preview
+                self.dismiss(None)
             return
-        if self.prepared is not None and self.host.profile != self.prepared.profile:
+        if self._failure is not None:
+            failure, self._failure = self._failure, None
+            self._fail(failure)
+            return
+        # Against the profile being shown or prepared: a change made while the preview was
+        # still preparing counts too (that preparation is then for a profile replaced).
+        if self.host.profile != self.profile:
             self.profile = self.host.profile
             self.prepared = None
             self._show_profile()
@@ -107,18 +121,29 @@ class PreviewScreen(Screen[None]):
 
     def _show_profile(self, *more_notes: str) -> None:
         profile = self.profile
-        notes = "".join(f"\n ⚠ {escape(note)}" for note in (*profile.notes(), *more_notes))
+        notes = "".join(f"\n ⚠ {note}" for note in (*profile.notes(), *more_notes))
         bar = self.query_one("#preview-bar", Static)
+        # Content, not markup: escape() cannot protect a name that ends in a backslash.
         bar.update(
-            f" Sending with [b]{escape(profile.name)}[/b] · "
-            f"{escape(profile.security_summary())}{notes}"
+            Content.assemble(
+                " Sending with ",
+                (profile.name, "bold"),
+                f" · {profile.security_summary()}{notes}",
+            )
         )
         bar.set_class(not profile.secure, "insecure")
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="prepare")
     def _prepare(self, draft: Draft, profile: Profile) -> None:
         from mailtui.lifecycle import prepare
-        from mailtui.render import render_dummy, render_envelope, shown_lines, source_lines
+        from mailtui.render import (
+            render_dummy,
+            render_envelope,
+            shown_lines,
+            source_lines,
+            split_lines,
+        )
+        from mailtui.widgets.line_view import widest
 
         try:
             prepared = prepare(draft, profile)
@@ -127,20 +152,24 @@ class PreviewScreen(Screen[None]):
             return
         assert prepared.built is not None
         source, elisions = source_lines(prepared)
-        views = {
-            "dummy": render_dummy(prepared.built).split("\n"),
+        texts = {
+            "dummy": split_lines(render_dummy(prepared.built) + "\n"),
             "source": shown_lines(source, elisions, set()),
-            "envelope": render_envelope(prepared).rstrip("\n").split("\n"),
+            "envelope": split_lines(render_envelope(prepared)),
         }
-        self.post_message(self.MessagePrepared(prepared, views, source, elisions))
+        # Widths are measured here, off the UI thread, which then only draws visible lines.
+        views = {view_id: (lines, widest(lines)) for view_id, lines in texts.items()}
+        message = self.MessagePrepared(prepared, views, source, widest(source), elisions)
+        self.post_message(message)
 
     def on_preview_screen_message_prepared(self, event: MessagePrepared) -> None:
         prepared = event.prepared
         if prepared.profile != self.profile:
             return  # prepared for a profile that was replaced since
-        for view_id, lines in event.views.items():
-            self.query_one(f"#{view_id}-text", LineView).set_lines(lines)
+        for view_id, (lines, width) in event.views.items():
+            self.query_one(f"#{view_id}-text", LineView).set_lines(lines, width)
         self._source, self._elisions, self._expanded = event.source, event.elisions, set()
+        self._source_width = event.source_width
         self.prepared = prepared
         from mailtui.identities import foreign_from_warning
 
@@ -161,7 +190,9 @@ class PreviewScreen(Screen[None]):
         number = hidden[0]
         self._expanded.add(number)
         view = self.query_one("#source-text", LineView)
-        view.set_lines(shown_lines(self._source, self._elisions, self._expanded))
+        view.set_lines(
+            shown_lines(self._source, self._elisions, self._expanded), self._source_width
+        )
         self.action_view("source")
         # Where that part now starts in what is shown: earlier elisions still take one line.
         folded = sum(
@@ -172,10 +203,17 @@ class PreviewScreen(Screen[None]):
         view.scroll_to(y=max(0, self._elisions[number].start - folded - 2), animate=False)
 
     def on_preview_screen_preparation_failed(self, event: PreparationFailed) -> None:
+        if self.app.screen is not self:
+            # dismiss() pops the top screen: that would close settings, not this preview.
+            self._failure = event.error
+            return
+        self._fail(event.error)
+
+    def _fail(self, error: MailError) -> None:
         from mailtui.screens.modals import ErrorModal
 
         self.dismiss(None)
-        self.app.push_screen(ErrorModal(event.error, title="Cannot send this yet", kept=True))
+        self.app.push_screen(ErrorModal(error, title="Cannot send this yet", kept=True))
 
     def action_view(self, view_id: str) -> None:
         self.query_one(TabbedContent).active = view_id
@@ -210,6 +248,7 @@ class PreviewScreen(Screen[None]):
         self.post_message(SendApproved(prepared, password))
 
     def on_send_stage_reached(self, event: SendStageReached) -> None:
+        self._ended = self._approved and not event.stage
         text = f" Sending… {event.stage}   (escape: back to editing while it sends)"
         self.query_one("#stage", Static).update(text if event.stage else READY_HELP)
 

@@ -34,11 +34,11 @@ class LineView(ScrollView, can_focus=True):
     def text(self) -> str:
         return "\n".join(self._lines)
 
-    def set_lines(self, lines: list[str]) -> None:
-        """Show `lines` (already split). Cheap: nothing is rendered until it is visible."""
-        self._lines = [_printable(line) for line in lines]
-        width = max((_width(line) for line in self._lines), default=0)
-        self.virtual_size = Size(width, len(self._lines))
+    def set_lines(self, lines: list[str], width: int | None = None) -> None:
+        """Show `lines` (already split). Nothing is done per line until it is visible: pass
+        `width` (see widest()), computed off the UI thread, for long texts."""
+        self._lines = lines
+        self.virtual_size = Size(widest(lines) if width is None else width, len(lines))
         self.refresh()
 
     def render_line(self, y: int) -> Strip:
@@ -47,8 +47,13 @@ class LineView(ScrollView, can_focus=True):
         width = self.scrollable_content_region.width
         if index >= len(self._lines):
             return Strip.blank(width, self.rich_style)
-        strip = Strip([Segment(self._lines[index], self.rich_style)])
+        strip = Strip([Segment(_printable(self._lines[index]), self.rich_style)])
         return strip.crop_extend(scroll_x, scroll_x + width, self.rich_style)
+
+
+def widest(lines: list[str]) -> int:
+    """The width in cells of the widest line, as drawn."""
+    return max((_width(_printable(line)) for line in lines), default=0)
 
 
 def _printable(line: str) -> str:
