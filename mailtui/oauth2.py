@@ -304,3 +304,37 @@ def token_set_from_response(
 
 def relogin_hint(profile_name: str) -> str:
     return f"run `mailtui auth login --profile {profile_name}`"
+
+
+def oauth2_form_fields() -> tuple[Any, ...]:
+    """The [profiles.NAME.oauth2] keys as settings-form fields, keyed "oauth2.KEY"."""
+    from mailtui.profile_schema import Field
+
+    providers = (
+        ("", "no OAuth2 sign-in"),
+        ("google", "Gmail: endpoints and scope filled in"),
+        ("microsoft", "Microsoft 365 / Outlook: endpoints and scopes filled in"),
+        ("custom", "give the endpoints below"),
+    )
+    preset = "the provider's, for google and microsoft"
+    # fmt: off
+    return (
+        Field("oauth2.provider", str, "", "OAuth2 provider",
+              "mailtui: who signs you in (then: Sign in)", "choice", providers),
+        Field("oauth2.client_id", str, "", "OAuth2 client_id",
+              "mailtui: the application id registered with the provider",
+              example="1234-abc.apps.googleusercontent.com"),
+        Field("oauth2.client_secret", str, "", "OAuth2 client_secret",
+              "mailtui: Google's desktop-app secret; empty for Microsoft", "password"),
+        Field("oauth2.tenant", str, "", "OAuth2 tenant", "mailtui: Microsoft only",
+              default_text='"common"'),
+        Field("oauth2.scopes", tuple, (), "OAuth2 scopes", "mailtui: space or comma separated",
+              "list", default_text=preset),
+        Field("oauth2.authorization_endpoint", str, "", "authorization endpoint",
+              "mailtui: custom providers (browser sign-in)", default_text=preset),
+        Field("oauth2.token_endpoint", str, "", "token endpoint",
+              "mailtui: custom providers", default_text=preset),
+        Field("oauth2.device_authorization_endpoint", str, "", "device endpoint",
+              "mailtui: custom providers (device code sign-in)", default_text=preset),
+    )
+    # fmt: on

@@ -91,3 +91,54 @@ async def test_sign_in_shows_the_address_and_escape_cancels(
         await wait_for(pilot, lambda: len(opened) == 2)
     assert opened[1].startswith("refused:") and "Connection refused" in opened[1]
     assert not token_file(home).exists()
+
+
+def test_the_form_model_edits_the_oauth2_table_and_keeps_the_rest(tmp_path):
+    from mailtui.config import load_config
+    from mailtui.config_writer import ConfigDocument
+    from mailtui.profile_form import SettingsForm
+
+    path = tmp_path / "config.toml"
+    path.write_text('[profiles.work]\nhost = "smtp.gmail.com"  # mine\n')
+    form = SettingsForm(ConfigDocument(path), load_config(path))
+    entry = form.entry("work")
+    entry.edit("oauth2.provider", "google")
+    entry.edit("oauth2.client_id", "id-1.apps.googleusercontent.com")
+    assert entry.profile().oauth2.token_endpoint == "https://oauth2.googleapis.com/token"
+    form.save()
+    text = path.read_text()
+    assert "# mine" in text and "[profiles.work.oauth2]" in text
+    assert 'client_id = "id-1.apps.googleusercontent.com"' in text
+    assert load_config(path).profile("work").oauth2.provider == "google"
+    form.entry("work").edit("oauth2.client_id", "")
+    form.entry("work").edit("oauth2.provider", "")
+    form.save()
+    assert "oauth2" not in path.read_text() and load_config(path).profile("work").oauth2 is None
+
+
+async def test_oauth2_fields_typed_in_settings_then_sign_in(
+    make_app, bearer_smtp, oauth_server, certs, home, monkeypatch
+):
+    from conftest import profile_toml
+
+    server = bearer_smtp()
+    scripted_browser(monkeypatch)
+    app = make_app(
+        profile_toml(
+            server, tls=True, auth=True, username="john@example.com", ca_file=str(certs.ca_file)
+        )
+    )
+    async with app.run_test(size=SIZE) as pilot:
+        await open_settings(pilot)
+        table = oauth_server.oauth2_table()
+        app.screen.query_one("#f-oauth2--provider").value = "custom"
+        for key in ("client_id", "authorization_endpoint", "token_endpoint"):
+            app.screen.query_one(f"#f-oauth2--{key}").value = table[key]
+        await pilot.pause()
+        assert app.screen.dirty  # not saved: Sign in uses the form as it is
+        await pilot.click("#sign-in")
+        await wait_for(pilot, lambda: app.screen.id == "settings" and token_file(home).exists())
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: not app.screen.dirty)
+    assert (home / "config.toml").read_text().count("[profiles.test.oauth2]") == 1
+    assert app.config.profile("test").oauth2.client_id == table["client_id"]
