@@ -111,8 +111,18 @@ class MailtuiApp(App[None]):
         self.push_screen(QuitDuringSendModal(), answered)
 
     def _leave(self) -> None:
-        self.composer.save_draft_now(wait=True)
-        self.exit()
+        if self.composer.save_draft_now(wait=True):
+            self.exit()
+            return
+        # The draft could not be written: quitting now would lose what is on screen.
+        from mailtui.screens.modals import LoseDraftModal
+
+        def answered(lose: bool | None) -> None:
+            if lose:
+                self.exit()
+
+        self.quit_after_send = False
+        self.push_screen(LoseDraftModal(self.composer.unsaved_reason()), answered)
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)

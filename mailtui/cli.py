@@ -97,6 +97,9 @@ def build_parser() -> argparse.ArgumentParser:
     _common(send, suppress=True)
     _message_options(send)
     send.add_argument("--debug", action="store_true", help="show the SMTP conversation")
+    send.add_argument(
+        "--queue", action="store_true", help="on a temporary failure, queue it in the outbox"
+    )
 
     preview = commands.add_parser("preview", help="show the message without sending it")
     _common(preview, suppress=True)
@@ -259,7 +262,8 @@ def _transcript(args: argparse.Namespace):  # type: ignore[no-untyped-def]
 
 
 def _send(args: argparse.Namespace, config: Config) -> int:
-    from mailtui.lifecycle import prepare, send_or_keep
+    from mailtui.lifecycle import prepare
+    from mailtui.outbox_send import Queued, send_or_queue, wants_queue
     from mailtui.store import Store
 
     profile = config.profile(args.profile)
@@ -268,12 +272,16 @@ def _send(args: argparse.Namespace, config: Config) -> int:
     )  # a MessageError: nothing attempted
     _warn_foreign_from(prepared)
     store = Store(locations.data_dir())
-    done = send_or_keep(
+    done = send_or_queue(
         prepared,
         store,
+        queue=args.queue or wants_queue(profile),
         password_prompt=_terminal_prompt(),
         transcript=_transcript(args),
     )
+    if isinstance(done, Queued):
+        print(done.sentence)
+        return done.exit_code
     for notice in store.notices:
         _say(notice)
     for warning in done.warnings:
@@ -339,9 +347,12 @@ def _check(args: argparse.Namespace, config: Config) -> int:
         print(f"  {mark}  {stage.stage:<{width}}  {stage.detail}")
         if stage.hint:
             print(f"  {'':6}  {'':<{width}}  hint: {stage.hint}")
+    from mailtui.commands.outbox import print_imap_check
+
+    imap_code = print_imap_check(profile, _terminal_prompt())
     if report.error is not None:
         return report.error.exit_code
-    return EX_OK
+    return imap_code
 
 
 def _profiles(args: argparse.Namespace, config: Config) -> int:

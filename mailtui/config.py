@@ -68,6 +68,14 @@ class Profile(NamedTuple):
     subject: str = ""
     subject_prefix: str = ""
     max_message_size: int = 52428800  # bytes; 0: no limit of ours, only the server's SIZE
+    queue: bool = False  # a temporary failure puts the message in the outbox
+    queue_max_age: float = 5.0  # days a queued message waits before it goes to drafts
+    sent_copy: str = "maildir"  # "maildir" | "imap" | "both" | "none"
+    imap_host: str = ""  # "": host
+    imap_port: int = 0  # 0: 993 with ssl, 143 with starttls
+    imap_security: str = "ssl"  # "ssl" | "starttls"
+    imap_username: str = ""  # "": username
+    imap_sent_folder: str = ""  # "": the folder flagged \Sent, else "Sent"
 
     def __repr__(self) -> str:
         # The password never shows, not even in a traceback or a debug print.

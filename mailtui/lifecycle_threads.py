@@ -94,6 +94,7 @@ class DraftKeeper:
 
         self._parts = AttachmentParts()  # attachments encoded once, on the writer thread
         self.failing = False
+        self.last_failure = ""  # the sentence for the last write that failed
 
     def adopt(self, key: str | None, draft: Draft, profile: str) -> Future[None]:
         """A draft that is already on disk (restored, or handed back after a failed send)."""
@@ -122,6 +123,7 @@ class DraftKeeper:
                     self.key = self._store.save_draft_bytes(data, self.key).key
             except Exception as exc:
                 self.failing = True
+                self.last_failure = _write_failure(self._store, exc)
                 self._on_failure(_write_failure(self._store, exc))
                 return
             self.failing = False

@@ -28,6 +28,10 @@ def data_dir() -> Path:
     return _xdg("XDG_DATA_HOME", ".local/share") / "mailtui"
 
 
+def outbox_dir() -> Path:
+    return data_dir() / "outbox"
+
+
 def display_path(path: Path) -> str:
     """A path as a person would write it: ~/... when it is under the home folder."""
     try:

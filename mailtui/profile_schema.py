@@ -81,6 +81,35 @@ def _not_negative_size(size: int) -> tuple[str, str] | None:
     )
 
 
+def _positive_days(days: float) -> tuple[str, str] | None:
+    if days > 0:
+        return None
+    return (
+        f"queue_max_age = {days:g} must be more than 0 days.",
+        "Use e.g. queue_max_age = 5 (days a queued message may wait before it goes to drafts).",
+    )
+
+
+def _imap_port_in_range(port: int) -> tuple[str, str] | None:
+    if 0 <= port <= 65535:
+        return None
+    return (
+        f"imap_port = {port} is out of range.",
+        "imap_port must be 1-65535 (993 for ssl, 143 for starttls), or 0 for the usual one.",
+    )
+
+
+SENT_COPY_CHOICES = (
+    ("maildir", "in the local sent/ Maildir"),
+    ("imap", "in the IMAP server's Sent folder"),
+    ("both", "in both"),
+    ("none", "nowhere"),
+)
+IMAP_SECURITY_CHOICES = (
+    ("ssl", "TLS from the first byte, port 993"),
+    ("starttls", "STARTTLS, required, port 143"),
+)
+
 HANDLER_CHOICES = (("smtp", "deliver"), ("dummy", "only render and record"))
 AUTH_MECHANISM_CHOICES = (
     ("auto", "the strongest the server offers that the profile can do"),
@@ -150,6 +179,25 @@ PROFILE_SCHEMA: tuple[Field, ...] = (
     Field("max_message_size", int, 52428800, "max size (bytes)",
           "mailtui: largest message mailtui will build or send; 0 = no limit but the "
           "server's SIZE", "int", example="52428800", check=_not_negative_size),
+    Field("queue", bool, False, "queue when offline",
+          "mailtui: a temporary failure puts the message in the outbox", "bool"),
+    Field("queue_max_age", float, 5.0, "queue_max_age (days)",
+          "mailtui: days a queued message waits before it goes back to drafts", "number",
+          example="5", check=_positive_days),
+    Field("sent_copy", str, "maildir", "sent_copy", "mailtui: where the sent copy is kept",
+          "choice", SENT_COPY_CHOICES),
+    Field("imap_host", str, "", "imap_host", "mailtui: IMAP server for the Sent copy",
+          example="imap.example.com", default_text="host"),
+    Field("imap_port", int, 0, "imap_port", "mailtui: the IMAP server's port", "int",
+          example="993", check=_imap_port_in_range,
+          default_text="993 with ssl, 143 with starttls"),
+    Field("imap_security", str, "ssl", "imap_security",
+          "mailtui: how IMAP is encrypted; never plaintext", "choice", IMAP_SECURITY_CHOICES),
+    Field("imap_username", str, "", "imap_username", "mailtui: IMAP login name",
+          default_text="username"),
+    Field("imap_sent_folder", str, "", "imap_sent_folder",
+          "mailtui: folder for the Sent copy", example="Sent",
+          default_text="the \\Sent folder, else Sent"),
 )
 # fmt: on
 SCHEMA = {field.key: field for field in PROFILE_SCHEMA}

@@ -169,6 +169,14 @@ WRONG_TYPES = {
     "oauth2": '"google"',
     "password_keyring": '"often"',
     "identities": "3",
+    "queue": '"later"',
+    "queue_max_age": '"a while"',
+    "sent_copy": "true",
+    "imap_host": "993",
+    "imap_port": '"imaps"',
+    "imap_security": "1",
+    "imap_username": "[]",
+    "imap_sent_folder": "{}",
 }
 
 

@@ -344,3 +344,24 @@ async def test_an_unencrypted_profile_is_marked_red_in_compose_and_preview(make_
         await wait_for(pilot, lambda: app.screen.id == "preview")
         assert app.screen.query_one("#preview-bar").has_class("insecure")
         assert "no encryption" in str(app.screen.query_one("#preview-bar").content)
+
+
+async def test_the_footer_is_built_once_at_start(make_app, monkeypatch):
+    """Textual's Footer rebuilds on every bindings refresh; ours only when its keys change."""
+    from mailtui.widgets.key_footer import KeyFooter
+
+    built = []
+    compose = KeyFooter.compose
+
+    def counting(self):
+        if self._bindings_ready:
+            built.append(self.screen.id)
+        return compose(self)
+
+    monkeypatch.setattr(KeyFooter, "compose", counting)
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause(0.5)
+        await pilot.press("tab", "tab")  # focus moves: the same keys
+        await pilot.pause(0.3)
+    assert built == ["compose"]

@@ -454,3 +454,19 @@ async def test_edit_headers_puts_the_fields_in_the_editor_and_reads_them_back(
         assert draft.to == ("Ünï <u@example.com>",)
         assert draft.body.rstrip("\n") == "Dear all,\nP.S."
         assert draft.cc == ("cc@example.com",)  # the fields not edited stay
+
+
+async def test_quitting_with_a_draft_that_cannot_be_saved_asks_first(make_app, home):
+    make_drafts_unwritable(home)
+    app = make_app(profile_toml(None, port=free_port()))
+    async with app.run_test(size=SIZE) as pilot:
+        await type_text(pilot, "someone@example.com")
+        await pilot.press("ctrl+q")
+        await wait_for(pilot, lambda: app.screen.id == "lose-draft-modal")
+        await pilot.press("escape")  # stay: nothing is lost
+        await wait_for(pilot, lambda: app.screen.id == "compose")
+        assert app.is_running and app.composer.current_draft().to == ("someone@example.com",)
+        await pilot.press("ctrl+q")
+        await wait_for(pilot, lambda: app.screen.id == "lose-draft-modal")
+        await pilot.click("#lose")
+        await wait_for(pilot, lambda: not app.is_running)

@@ -13,10 +13,11 @@ from mailtui.config import Config
 
 
 def add_parsers(commands: argparse._SubParsersAction) -> None:
-    from mailtui.commands import auth, message_files, sendmail
+    from mailtui.commands import auth, message_files, outbox, sendmail
 
     sendmail.add_parser(commands)
     message_files.add_parsers(commands)
+    outbox.add_parser(commands)
     auth.add_parser(commands)
 
 
@@ -36,6 +37,7 @@ HANDLERS: dict[str, Callable[[argparse.Namespace, Config], int]] = {
     "edit": _run("message_files"),
     "compose": _run("message_files"),
     "auth": _run("auth"),
+    "outbox": _run("outbox"),
 }
 
 

@@ -17,7 +17,7 @@ from mailtui.errors import EX_OK, ConfigError, MailError, UsageError
 
 USAGE = (
     "usage: mailtui sendmail [-t] [-i | -oi] [-f ADDR] [-F NAME] [--profile NAME] "
-    "[--config PATH] [RECIPIENT ...]"
+    "[--config PATH] [--queue] [RECIPIENT ...]"
 )
 HELP = f"""{USAGE}
 
@@ -27,6 +27,7 @@ Read a whole message (headers, blank line, body) on standard input and send it.
   -F NAME         display name for a From header mailtui has to add
   --profile NAME  profile to send with (default: the one whose address is the From)
   --config PATH   config file to use
+  --queue         on a temporary failure, keep it in the outbox (`mailtui outbox`), exit 0
   -i, -oi, -odi, -oem, -v   accepted for compatibility; they change nothing
 Bcc and Resent-Bcc never leave this machine; Date and Message-ID are added when missing.
 """
@@ -43,6 +44,7 @@ class Options(NamedTuple):
     config: str | None = None
     recipients: tuple[str, ...] = ()
     help: bool = False
+    queue: bool = False
 
 
 def add_parser(commands: argparse._SubParsersAction) -> None:
@@ -69,6 +71,8 @@ def parse_options(words: list[str]) -> Options:
             values["help"] = True
         elif word == "-t":
             values["use_headers"] = True
+        elif word == "--queue":
+            values["queue"] = True
         elif word in IGNORED:
             continue
         elif word[:2] in ("-f", "-r", "-F") and not word.startswith("--"):
@@ -132,7 +136,7 @@ def run(args: argparse.Namespace, config: Config) -> int:
 
 def send_bytes(data: bytes, options: Options, config: Config) -> int:
     """Check, prepare and send `data`; on any failure keep it as a draft and say where."""
-    from mailtui.lifecycle import send_or_keep
+    from mailtui.outbox_send import Queued, send_or_queue, wants_queue
     from mailtui.raw_message import from_address, parse_raw, prepare_raw
     from mailtui.store import Store
 
@@ -156,8 +160,12 @@ def send_bytes(data: bytes, options: Options, config: Config) -> int:
             _keep(exc, data, profile or config.profile(None), store)
         raise
     # Standard input holds the message, so there is no terminal to ask a password on.
-    # send_or_keep keeps the bytes as given when the server does not take the message.
-    outcome = send_or_keep(prepared, store, password_prompt=None)
+    # It keeps the bytes as given when the server does not take the message, or queues them.
+    queue = options.queue or wants_queue(prepared.profile)
+    outcome = send_or_queue(prepared, store, queue=queue, password_prompt=None)
+    if isinstance(outcome, Queued):
+        _say(outcome.sentence)
+        return outcome.exit_code
     for warning in outcome.warnings:
         _say(warning)
     if outcome.dummy_text:

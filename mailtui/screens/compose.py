@@ -15,16 +15,17 @@ from textual.content import Content
 from textual.markup import escape
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Footer, Input, Label, Static, TextArea
+from textual.widgets import Input, Label, Static, TextArea
 
 from mailtui.draft import Draft, subject_with_prefix
-from mailtui.screens.events import DraftNotSaved, SendStageReached
+from mailtui.screens.compose_sending import ComposeSending
+from mailtui.screens.events import DraftNotSaved
 from mailtui.widgets.address_input import AddressInput
 from mailtui.widgets.attachment_list import AttachmentList
 from mailtui.widgets.from_input import FromInput
+from mailtui.widgets.key_footer import KeyFooter
 
 if TYPE_CHECKING:
-    from mailtui.lifecycle import Outcome, Prepared
     from mailtui.lifecycle_threads import DraftKeeper
     from mailtui.screens.host import Host
 
@@ -33,7 +34,7 @@ AUTOSAVE_SECONDS = 1.0
 HIDDEN_FIELDS = ("reply_to", "html", "headers", "defaults_applied")
 
 
-class ComposeScreen(Screen):
+class ComposeScreen(ComposeSending, Screen):
     BINDINGS = [
         Binding("ctrl+s", "preview", "Preview", id="preview", priority=True),
         Binding("ctrl+t", "attach", "Attach", id="attach", priority=True),
@@ -74,7 +75,7 @@ class ComposeScreen(Screen):
         yield TextArea(id="body", soft_wrap=True, tab_behavior="focus")
         yield Static(id="status", markup=False)
         # Compact: every key fits in 100 columns, and it builds in a third of the time.
-        yield Footer(compact=True)
+        yield KeyFooter(compact=True)
 
     # Focus starts in To as the screen activates, not after: a later focus change would make
     # the footer rebuild its keys before the first frame.
@@ -194,18 +195,24 @@ class ComposeScreen(Screen):
         elif note:
             self.notify(note.strip(), severity="warning")
 
-    def save_draft_now(self, wait: bool = False) -> None:
+    def save_draft_now(self, wait: bool = False) -> bool:
+        """Save what is on screen. With `wait`: False when it could not be written."""
         if self._save_timer is not None:
             self._save_timer.stop()
             self._save_timer = None
         if not self.is_mounted or self._keeper is None:
-            return
+            return True
         draft = self.current_draft()
         if draft == self._sending_snapshot:
-            return  # exactly what is being sent: that draft file belongs to the send
+            return True  # exactly what is being sent: that draft file belongs to the send
         self._keeper.save(draft, self.host.profile.name)
         if wait:
             self._keeper.flush()
+            return not self._keeper.failing
+        return True
+
+    def unsaved_reason(self) -> str:
+        return self._keeper.last_failure if self._keeper is not None else ""
 
     def _schedule_save(self) -> None:
         # Not reset on every key: a steady typist is still saved every AUTOSAVE_SECONDS.
@@ -330,17 +337,6 @@ class ComposeScreen(Screen):
             return
         self.app.push_screen(PreviewScreen(self.current_draft(), self.host.profile))
 
-    def hand_over_for_send(self, prepared: Prepared) -> str | None:
-        """Called by the App when a send begins: the draft file now holds exactly the message
-        being sent and belongs to the send; edits from now on go to a new draft."""
-        if self._keeper is None:
-            return None
-        assert prepared.draft is not None
-        self._keeper.save(prepared.draft, prepared.profile.name)
-        self._sending_snapshot = prepared.draft
-        self._sending_key = self._keeper.hand_over()
-        return self._sending_key
-
     def action_attach(self) -> None:
         from mailtui.screens.modals import FilePickerModal
 
@@ -373,50 +369,3 @@ class ComposeScreen(Screen):
                 self.notify(escape(said), title="Editor", severity="warning", timeout=10)
         elif edited is not None:
             self.query_one("#body", TextArea).text = edited
-
-    # -- sending -----------------------------------------------------------------------------
-
-    def on_send_stage_reached(self, event: SendStageReached) -> None:
-        self.show_stage(event.stage)
-
-    def show_stage(self, stage: str) -> None:
-        status = self.query_one("#status", Static)
-        status.update(f" Sending… {stage}" if stage else "")
-        status.display = bool(stage)
-
-    def after_success(self, outcome: Outcome) -> None:
-        """The sent draft is gone from disk. The composer empties unless it was edited
-        during the send; a partial refusal's draft is shown if nothing else was typed."""
-        unchanged = self.current_draft() == self._sending_snapshot
-        self._sending_snapshot = self._sending_key = None
-        if not unchanged or self._keeper is None:
-            self.save_draft_now()  # the edits made while sending are the next draft
-            return
-        if outcome.refused_only is not None and outcome.refused_draft is not None:
-            self.fill(outcome.refused_only)
-            key = outcome.refused_draft.name.split(":2,")[0]
-            # Written with the profile sent with; one chosen since (ctrl+g) is saved next.
-            self._keeper.adopt(key, self.current_draft(), outcome.prepared.profile.name)
-            self.save_draft_now()
-            return
-        self.fill(Draft())
-        self.query_one("#to").focus()
-
-    def after_failure(self, sent_key: str | None, sent_profile: str) -> None:
-        """The message is still a draft (under `sent_key`); without edits since, this
-        composer takes that draft back; with edits, those are a draft of their own."""
-        unchanged = self.current_draft() == self._sending_snapshot
-        snapshot, self._sending_snapshot, self._sending_key = self._sending_snapshot, None, None
-        if self._keeper is None:
-            return
-        if unchanged and snapshot is not None:
-            # On disk with the profile sent with; one chosen since (ctrl+g) is saved next.
-            self._keeper.adopt(sent_key, snapshot, sent_profile)
-            self.save_draft_now()
-        else:
-            self.save_draft_now()
-            self.notify(
-                "The message as it was sent is kept as a draft; your later edits are a "
-                "separate draft (f3 lists them).",
-                timeout=10,
-            )

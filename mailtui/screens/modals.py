@@ -219,3 +219,36 @@ class QuitDuringSendModal(ModalScreen[str | None]):
 
     def action_stay(self) -> None:
         self.dismiss(None)
+
+
+class LoseDraftModal(ModalScreen[bool]):
+    """Quit although the draft could not be saved? Staying is the default (escape)."""
+
+    BINDINGS = [Binding("escape", "stay", "Keep editing", id="stay_unsaved")]
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(id="lose-draft-modal")
+        self.reason = reason
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="modal-box error-box"):
+            yield Label("Your draft is not saved", classes="modal-title")
+            yield Static(self.reason, markup=False)
+            yield Static(
+                "Quitting now loses what is in the composer. Keep editing, copy it out, or "
+                "fix the folder and try again.",
+                markup=False,
+            )
+            with Horizontal(classes="modal-buttons"):
+                yield Button("Keep editing", variant="primary", id="stay")
+                yield Button("Quit and lose it", variant="error", id="lose")
+
+    def on_mount(self) -> None:
+        self.query_one("#stay", Button).focus()
+
+    @on(Button.Pressed)
+    def pressed(self, event: Button.Pressed) -> None:
+        self.dismiss(event.button.id == "lose")
+
+    def action_stay(self) -> None:
+        self.dismiss(False)

@@ -16,12 +16,13 @@ from textual.binding import Binding
 from textual.content import Content
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Footer, Static, TabbedContent, TabPane
+from textual.widgets import Static, TabbedContent, TabPane
 
 from mailtui.config import Profile
 from mailtui.draft import Draft
 from mailtui.errors import MailError
 from mailtui.screens.events import SendApproved, SendStageReached
+from mailtui.widgets.key_footer import KeyFooter
 from mailtui.widgets.line_view import LineView
 
 if TYPE_CHECKING:
@@ -93,7 +94,7 @@ class PreviewScreen(Screen[None]):
                 with TabPane(title, id=view_id):
                     yield LineView(id=f"{view_id}-text")
         yield Static(" preparing…", id="stage", markup=False)
-        yield Footer(compact=True)
+        yield KeyFooter(compact=True)
 
     def on_mount(self) -> None:
         self._show_profile()

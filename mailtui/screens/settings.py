@@ -16,7 +16,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.markup import escape
 from textual.screen import Screen
-from textual.widgets import Button, Footer, Static
+from textual.widgets import Button, Static
 from textual.worker import Worker, WorkerState
 
 from mailtui.config import Config, Profile
@@ -28,6 +28,7 @@ from mailtui.profile_form import SettingsForm
 from mailtui.screens.modals import TextPrompt
 from mailtui.screens.unsaved_changes import Answer, UnsavedChangesModal
 from mailtui.transport import CheckReport, check
+from mailtui.widgets.key_footer import KeyFooter
 from mailtui.widgets.profile_form import ProfileForm
 from mailtui.widgets.profile_list import ProfileList
 from mailtui.widgets.stage_list import StageList
@@ -87,7 +88,7 @@ class SettingsScreen(Screen):
         with Horizontal(id="settings-body"):
             yield ProfileList(id="profile-list-pane")
             yield ProfileForm(id="form-pane")
-        yield Footer(compact=True)
+        yield KeyFooter(compact=True)
 
     def on_mount(self) -> None:
         try:
