@@ -16,7 +16,7 @@ from typing import NoReturn
 from mailtui import __version__, locations
 from mailtui.commands import HANDLERS as COMMAND_HANDLERS
 from mailtui.commands import add_parsers as add_command_parsers
-from mailtui.commands import with_mailto
+from mailtui.commands import profiles_import, with_mailto
 from mailtui.config import Config, Profile, load_config
 from mailtui.draft import Draft
 from mailtui.errors import EX_OK, ConfigError, MailError, MessageError, UsageError
@@ -114,7 +114,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     profiles = commands.add_parser("profiles", help="list the configured profiles")
     _common(profiles, suppress=True)
-    add_command_parsers(commands)  # sendmail, reply, forward, edit, compose (mailtui/commands/)
+    profiles_import.add_parser(profiles)  # profiles import-cement (commands/profiles_import.py)
+    add_command_parsers(commands)  # sendmail, reply, forward, edit, compose, auth (commands/)
     return parser
 
 
@@ -129,6 +130,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             _say(f"warning: {warning}")
         handler = {"send": _send, "preview": _preview, "check": _check, "profiles": _profiles}
         handler.update(COMMAND_HANDLERS)
+        if profiles_import.wanted(args):
+            handler["profiles"] = profiles_import.run
         return handler[args.command](args, config)
     except MailError as exc:
         _report(exc)
@@ -267,6 +270,7 @@ def _send(args: argparse.Namespace, config: Config) -> int:
     prepared = prepare(
         _draft_from_args(args, profile.max_message_size), profile
     )  # a MessageError: nothing attempted
+    _warn_foreign_from(prepared)
     store = Store(locations.data_dir())
     done = send_or_queue(
         prepared,
@@ -298,12 +302,21 @@ def _send(args: argparse.Namespace, config: Config) -> int:
     return done.exit_code
 
 
+def _warn_foreign_from(prepared) -> None:  # type: ignore[no-untyped-def]
+    from mailtui.identities import foreign_from_warning
+
+    warning = foreign_from_warning(prepared.envelope_from, prepared.profile)
+    if warning:
+        _say(f"warning: {warning}")
+
+
 def _preview(args: argparse.Namespace, config: Config) -> int:
     from mailtui.lifecycle import prepare
     from mailtui.render import render_dummy, render_envelope, render_source
 
     profile = config.profile(args.profile)
     prepared = prepare(_draft_from_args(args, profile.max_message_size), profile)
+    _warn_foreign_from(prepared)
     if args.source:
         sys.stdout.buffer.write(render_source(prepared))
         sys.stdout.flush()

@@ -22,6 +22,7 @@ from mailtui.screens.compose_sending import ComposeSending
 from mailtui.screens.events import DraftNotSaved
 from mailtui.widgets.address_input import AddressInput
 from mailtui.widgets.attachment_list import AttachmentList
+from mailtui.widgets.from_input import FromInput
 from mailtui.widgets.key_footer import KeyFooter
 
 if TYPE_CHECKING:
@@ -40,6 +41,7 @@ class ComposeScreen(ComposeSending, Screen):
         Binding("ctrl+o", "editor", "Editor", id="editor", priority=True),
         Binding("ctrl+g", "switch_profile", "Profile", id="switch_profile", priority=True),
         Binding("f3", "drafts", "Drafts", id="drafts"),
+        Binding("f4", "next_from", "From", id="next_from"),
     ]
 
     def __init__(self) -> None:
@@ -66,7 +68,8 @@ class ComposeScreen(ComposeSending, Screen):
         with Container(id="fields"):
             for field_id, label in (("from", "From"), ("to", "To"), ("cc", "Cc"), ("bcc", "Bcc")):
                 yield Label(label, classes="field-label")
-                yield AddressInput(label, id=field_id, placeholder=placeholders[field_id])
+                kind = FromInput if field_id == "from" else AddressInput
+                yield kind(label, id=field_id, placeholder=placeholders[field_id])
             yield Label("Subject", classes="field-label")
             yield Input(id="subject", select_on_focus=False, placeholder=placeholders["subject"])
         yield TextArea(id="body", soft_wrap=True, tab_behavior="focus")
@@ -215,6 +218,9 @@ class ComposeScreen(ComposeSending, Screen):
         # Not reset on every key: a steady typist is still saved every AUTOSAVE_SECONDS.
         if self._save_timer is None:
             self._save_timer = self.set_timer(AUTOSAVE_SECONDS, self.save_draft_now)
+
+    def action_next_from(self) -> None:  # from_addr, then each identity
+        self.query_one("#from", FromInput).cycle()
 
     @on(Input.Changed)
     @on(TextArea.Changed)

@@ -120,9 +120,9 @@ class PreviewScreen(Screen[None]):
             self.notify("The profile changed: the preview is prepared again.", timeout=6)
             self._prepare(self.draft, self.profile)
 
-    def _show_profile(self) -> None:
+    def _show_profile(self, *more_notes: str) -> None:
         profile = self.profile
-        notes = "".join(f"\n ⚠ {note}" for note in profile.notes())
+        notes = "".join(f"\n ⚠ {note}" for note in (*profile.notes(), *more_notes))
         bar = self.query_one("#preview-bar", Static)
         # Content, not markup: escape() cannot protect a name that ends in a backslash.
         bar.update(
@@ -172,6 +172,11 @@ class PreviewScreen(Screen[None]):
         self._source, self._elisions, self._expanded = event.source, event.elisions, set()
         self._source_width = event.source_width
         self.prepared = prepared
+        from mailtui.identities import foreign_from_warning
+
+        foreign = foreign_from_warning(prepared.envelope_from, prepared.profile)
+        if foreign:
+            self._show_profile(foreign)
         self.query_one("#stage", Static).update(READY_HELP)
 
     def action_expand(self) -> None:
