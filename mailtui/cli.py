@@ -17,7 +17,7 @@ from mailtui import __version__, locations
 from mailtui.cli_help import epilog
 from mailtui.commands import HANDLERS as COMMAND_HANDLERS
 from mailtui.commands import add_parsers as add_command_parsers
-from mailtui.commands import with_mailto
+from mailtui.commands import profiles_import, with_mailto
 from mailtui.config import Config, Profile, load_config
 from mailtui.draft import Draft
 from mailtui.errors import EX_OK, ConfigError, MailError, MessageError, UsageError
@@ -62,9 +62,8 @@ class _Parser(argparse.ArgumentParser):
 
 
 class _CommandParser(_Parser):
-    """A subcommand's parser. argparse hands a subcommand's unknown arguments up to the
-    top-level parser, whose error shows the top-level usage; here the subcommand reports
-    them itself, with its own usage."""
+    """Reports its own unknown arguments, with its own usage (argparse leaves them to the
+    top-level parser, whose error would show the top-level usage)."""
 
     def parse_known_args(self, args=None, namespace=None):  # type: ignore[no-untyped-def]
         namespace, extras = super().parse_known_args(args, namespace)
@@ -97,18 +96,14 @@ def _message_options(parser: argparse.ArgumentParser) -> None:
     sender = "the sender (default: the profile's from_addr)"
     group.add_argument("--from", dest="from_addr", default="", metavar="ADDR", help=sender)
     group.add_argument("--reply-to", default="", metavar="ADDR", help="where replies should go")
-    subject = "the subject (the profile's subject_prefix goes in front)"
-    group.add_argument("--subject", default=None, metavar="TEXT", help=subject)
-    header = "an extra header (repeatable)"
-    group.add_argument(
-        "--header", action="append", default=[], metavar='"Name: value"', help=header
-    )
+    group.add_argument("--subject", default=None, metavar="TEXT", help="the subject line")
+    extra = "an extra header (repeatable)"
+    group.add_argument("--header", action="append", default=[], metavar='"Name: value"', help=extra)
     body = group.add_mutually_exclusive_group()
     body.add_argument("--body", default=None, metavar="TEXT", help="the body text")
     body_file = 'read the body (UTF-8) from PATH; "-" reads standard input'
     body.add_argument("--body-file", default=None, metavar="PATH", help=body_file)
-    html = "an HTML alternative to the body"
-    group.add_argument("--html-file", default=None, metavar="PATH", help=html)
+    group.add_argument("--html-file", default=None, metavar="PATH", help="an HTML alternative")
     attach = "attach a file (repeatable)"
     group.add_argument("--attach", action="append", default=[], metavar="PATH", help=attach)
 
@@ -146,9 +141,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     profiles = commands.add_parser("profiles", help="list the configured profiles")
     _common(profiles, suppress=True)
-    names = "only the names, one a line (for shell completion)"
-    profiles.add_argument("--names", action="store_true", help=names)
-    add_command_parsers(commands)  # sendmail, reply, forward, edit, compose (mailtui/commands/)
+    profiles.add_argument("--names", action="store_true", help="only the names (for completion)")
+    profiles_import.add_parser(profiles)  # profiles import-cement (commands/profiles_import.py)
+    add_command_parsers(commands)  # sendmail, reply, forward, edit, compose, auth (commands/)
     return parser
 
 
@@ -163,6 +158,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             _say(f"warning: {warning}")
         handler = {"send": _send, "preview": _preview, "check": _check, "profiles": _profiles}
         handler.update(COMMAND_HANDLERS)
+        if profiles_import.wanted(args):
+            handler["profiles"] = profiles_import.run
         return handler[args.command](args, config)
     except MailError as exc:
         _report(exc)
@@ -301,6 +298,7 @@ def _send(args: argparse.Namespace, config: Config) -> int:
     prepared = prepare(
         _draft_from_args(args, profile.max_message_size), profile
     )  # a MessageError: nothing attempted
+    _warn_foreign_from(prepared)
     store = Store(locations.data_dir())
     done = send_or_queue(
         prepared,
@@ -332,12 +330,21 @@ def _send(args: argparse.Namespace, config: Config) -> int:
     return done.exit_code
 
 
+def _warn_foreign_from(prepared) -> None:  # type: ignore[no-untyped-def]
+    from mailtui.identities import foreign_from_warning
+
+    warning = foreign_from_warning(prepared.envelope_from, prepared.profile)
+    if warning:
+        _say(f"warning: {warning}")
+
+
 def _preview(args: argparse.Namespace, config: Config) -> int:
     from mailtui.lifecycle import prepare
     from mailtui.render import render_dummy, render_envelope, render_source
 
     profile = config.profile(args.profile)
     prepared = prepare(_draft_from_args(args, profile.max_message_size), profile)
+    _warn_foreign_from(prepared)
     if args.source:
         sys.stdout.buffer.write(render_source(prepared))
         sys.stdout.flush()

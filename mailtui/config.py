@@ -13,7 +13,7 @@ import os
 import stat
 import sys
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -25,6 +25,9 @@ from mailtui.profile_schema import PROFILE_KEYS as PROFILE_KEYS
 from mailtui.profile_schema import PROFILE_SCHEMA as PROFILE_SCHEMA
 from mailtui.profile_schema import SCHEMA, canonical_key, coerce
 from mailtui.profile_schema import Field as Field
+
+if TYPE_CHECKING:
+    from mailtui.oauth2 import OAuth2Settings
 
 DUMMY_PROFILE_NAME = "dummy"
 
@@ -52,7 +55,12 @@ class Profile(NamedTuple):
     password: str = ""
     password_command: str = ""
     allow_plaintext_auth: bool = False
+    auth_mechanism: str = "auto"
+    password_keyring: bool = False
+    oauth2_token_command: str = ""
+    oauth2: OAuth2Settings | None = None  # the [profiles.NAME.oauth2] table, presets filled in
     from_addr: str = ""
+    identities: tuple[str, ...] = ()
     reply_to: str = ""
     to: tuple[str, ...] = ()
     cc: tuple[str, ...] = ()
@@ -290,6 +298,7 @@ def parse_profile(name: str, table: dict[str, Any], where: str) -> tuple[Profile
             hint="Keep one of them (password_command keeps the secret out of the file).",
             key="password",
         )
+    check_account_keys(values, where)
     fingerprint = values.get("tls_fingerprint", "")
     if fingerprint:
         normalized = normalize_fingerprint(fingerprint)
@@ -310,6 +319,28 @@ def parse_profile(name: str, table: dict[str, Any], where: str) -> tuple[Profile
                 key="ca_file",
             )
     return Profile(name=name, **values), warnings
+
+
+def check_account_keys(values: dict[str, Any], where: str) -> None:
+    """The [oauth2] table read into OAuth2Settings; one source of each secret per profile."""
+    if "oauth2" in values:
+        from mailtui.oauth2 import parse_oauth2_table  # only profiles with the table pay for it
+
+        values["oauth2"] = parse_oauth2_table(values["oauth2"], where)
+        if values.get("oauth2_token_command"):
+            raise ConfigError(
+                f"{where}: both an [oauth2] table and oauth2_token_command are set.",
+                hint="Keep one: the table for mailtui's own sign-in, or the command you use.",
+                key="oauth2_token_command",
+            )
+    if values.get("password_keyring") and (
+        values.get("password") or values.get("password_command")
+    ):
+        raise ConfigError(
+            f"{where}: password_keyring = true, and password or password_command is set too.",
+            hint="Keep one source for the password.",
+            key="password_keyring",
+        )
 
 
 def normalize_fingerprint(text: str) -> str:

@@ -62,8 +62,17 @@ class ConfigDocument:
         return key
 
     def remove(self, profile: str, key: str) -> None:
-        """Take a key out of a profile (it goes back to its default)."""
+        """Take a key out of a profile (it goes back to its default). "oauth2.KEY" is a key of
+        the nested [profiles.NAME.oauth2] table, which goes too once empty."""
         table = self._profiles().get(profile)
+        outer, dot, inner = key.partition(".")
+        if dot:
+            nested = table.get(outer) if table is not None else None
+            if nested is not None and inner in nested:
+                del nested[inner]
+                if not nested:
+                    del table[outer]
+            return
         key = self._spelling(profile, key)
         if table is not None and key in table:
             del table[key]
@@ -74,9 +83,15 @@ class ConfigDocument:
         if profile not in profiles:
             profiles[profile] = tomlkit.table()
         table = profiles[profile]
-        key = self._spelling(profile, key)
         if isinstance(value, tuple):
             value = list(value)
+        outer, dot, inner = key.partition(".")
+        if dot:  # "oauth2.KEY": a key of the nested [profiles.NAME.oauth2] table
+            if outer not in table:
+                table[outer] = tomlkit.table()
+            table[outer][inner] = value
+            return
+        key = self._spelling(profile, key)
         table[key] = value
 
     def add_profile(self, name: str, values: dict[str, Any]) -> None:

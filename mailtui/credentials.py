@@ -12,17 +12,33 @@ PASSWORD_COMMAND_TIMEOUT = 30.0
 
 def needs_prompt(profile: Profile) -> bool:
     """True when only asking the person can give the password."""
-    return profile.auth and not profile.password and not profile.password_command
+    return (
+        profile.auth
+        and not profile.password
+        and not profile.password_command
+        and not profile.password_keyring
+        and not signs_in_with_oauth2(profile)
+    )
+
+
+def signs_in_with_oauth2(profile: Profile) -> bool:
+    """OAuth2 settings and no password mechanism asked for: a token, not a password."""
+    has_oauth = profile.oauth2 is not None or bool(profile.oauth2_token_command)
+    return has_oauth and profile.auth_mechanism in ("auto", "xoauth2", "oauthbearer")
 
 
 def resolve_password(profile: Profile, prompt: Callable[[Profile], str] | None = None) -> str:
     """The password for `profile`, or "" when the profile does not authenticate."""
-    if not profile.auth:
+    if not profile.auth or signs_in_with_oauth2(profile):
         return ""
     if profile.password:
         return profile.password
     if profile.password_command:
         return run_password_command(profile)
+    if profile.password_keyring:
+        from mailtui.tokens import keyring_password
+
+        return keyring_password(profile.username)
     if prompt is not None:  # needs_prompt(profile) holds here
         return prompt(profile)
     raise ConfigError(

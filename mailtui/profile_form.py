@@ -21,10 +21,49 @@ from mailtui.config import (
 )
 from mailtui.config_writer import ConfigDocument
 from mailtui.errors import ConfigError
-from mailtui.profile_schema import SCHEMA, coerce, number_from_text, toml_literal
+from mailtui.oauth2 import oauth2_form_fields
+from mailtui.profile_schema import coerce, number_from_text, toml_literal
 
 Shown = str | bool  # what a form widget holds: text, or a switch's state
-FORM_FIELDS = tuple(field for field in PROFILE_SCHEMA if field.kind != "table")
+# The schema's keys, then the [oauth2] table's as "oauth2.KEY" (a nested table in the file).
+FORM_FIELDS = (
+    *(field for field in PROFILE_SCHEMA if field.kind != "table"),
+    *oauth2_form_fields(),
+)
+FIELDS = {field.key: field for field in FORM_FIELDS}
+
+
+def table_get(table: dict[str, Any], key: str) -> tuple[bool, Any]:
+    """(present, value) of `key`, looking into a nested table for "oauth2.KEY"."""
+    outer, dot, inner = key.partition(".")
+    if dot:
+        nested = table.get(outer)
+        return (isinstance(nested, dict) and inner in nested), (
+            nested.get(inner) if isinstance(nested, dict) else None
+        )
+    return key in table, table.get(key)
+
+
+def table_set(table: dict[str, Any], key: str, value: Any) -> None:
+    """Set (or, with REMOVE, take out) `key`; an emptied nested table goes too."""
+    outer, dot, inner = key.partition(".")
+    if not dot:
+        if value is REMOVE:
+            table.pop(key, None)
+        else:
+            table[key] = value
+        return
+    nested = dict(table.get(outer) or {})
+    if value is REMOVE or value in ("", []):
+        nested.pop(inner, None)
+    else:
+        nested[inner] = value
+    if nested:
+        table[outer] = nested
+    else:
+        table.pop(outer, None)
+
+
 REMOVE = object()  # a change that takes the key out of the table (back to its default)
 
 
@@ -57,8 +96,7 @@ def split_addresses(text: str) -> list[str]:
 def shown_value(field: Field, table: dict[str, Any]) -> Shown:
     """What the form shows for `field` of a table. An absent key shows empty text (the
     widget's placeholder names the default), a switch or a choice shows the default."""
-    present = field.key in table
-    raw = table.get(field.key)
+    present, raw = table_get(table, field.key)
     if field.kind == "bool":
         try:
             return bool(coerce(field, raw, "")) if present else bool(field.default)
@@ -83,7 +121,7 @@ def toml_value(field: Field, shown: Shown, table: dict[str, Any]) -> Any:
     if isinstance(shown, bool) or field.kind in ("bool", "choice"):
         return shown
     text = shown.strip()
-    was_text = isinstance(table.get(field.key), str)
+    was_text = isinstance(table_get(table, field.key)[1], str)
     if field.kind in ("int", "number"):
         if not text:
             return REMOVE  # an empty number field means "the default"
@@ -113,7 +151,7 @@ class ProfileEntry:
     def changes(self) -> dict[str, Any]:
         """Key -> new TOML value (or REMOVE), for the keys the person changed."""
         return {
-            key: toml_value(SCHEMA[key], shown, self.table)
+            key: toml_value(FIELDS[key], shown, self.table)
             for key, shown in self.shown.items()
             if shown != self.loaded[key]
         }
@@ -126,10 +164,7 @@ class ProfileEntry:
         """The table the file would hold for this profile after a save."""
         table = dict(self.table)
         for key, value in self.changes().items():
-            if value is REMOVE:
-                table.pop(key, None)
-            else:
-                table[key] = value
+            table_set(table, key, value)
         return table
 
     def profile(self) -> Profile:
@@ -264,7 +299,8 @@ class SettingsForm:
         for entry in self.entries:
             if entry.file_name:
                 for key, value in entry.changes().items():
-                    if value is REMOVE:
+                    # An emptied key of a nested table leaves it (an empty table goes too).
+                    if value is REMOVE or ("." in key and value in ("", [])):
                         document.remove(entry.name, key)
                     else:
                         document.set(entry.name, key, value)
@@ -292,6 +328,8 @@ def _table_of(profile: Profile) -> dict[str, Any]:
     """A built-in profile as the table that would make it: the keys off their default."""
     table = {}
     for field in FORM_FIELDS:
+        if "." in field.key:
+            continue  # a built-in profile has no nested tables
         value = getattr(profile, field.key)
         if value != field.default:
             table[field.key] = list(value) if isinstance(value, tuple) else value

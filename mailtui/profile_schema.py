@@ -111,6 +111,14 @@ IMAP_SECURITY_CHOICES = (
 )
 
 HANDLER_CHOICES = (("smtp", "deliver"), ("dummy", "only render and record"))
+AUTH_MECHANISM_CHOICES = (
+    ("auto", "the strongest the server offers that the profile can do"),
+    ("oauthbearer", "OAuth2 bearer token, RFC 7628"),
+    ("xoauth2", "OAuth2 bearer token, Google's and Microsoft's spelling"),
+    ("cram-md5", "password, never sent itself"),
+    ("plain", "password"),
+    ("login", "password"),
+)
 
 # In the order a person thinks about a server: where, how safely, who, what.
 # fmt: off
@@ -143,8 +151,22 @@ PROFILE_SCHEMA: tuple[Field, ...] = (
           "first line of its output is the password", example="pass show smtp/work"),
     Field("allow_plaintext_auth", bool, False, "allow plaintext AUTH",
           "mailtui: allow AUTH without TLS, trusted local relays only", "bool"),
+    Field("auth_mechanism", str, "auto", "auth mechanism",
+          "mailtui: auto, oauthbearer, xoauth2, cram-md5, plain or login", "choice",
+          AUTH_MECHANISM_CHOICES),
+    Field("password_keyring", bool, False, "password from keyring",
+          "mailtui: the password is in the system keyring (mailtui auth set-password)", "bool"),
+    Field("oauth2_token_command", str, "", "oauth2_token_command",
+          "mailtui: first line of its output is an OAuth2 access token",
+          example="oama access john@example.com"),
+    Field("oauth2", object, None, "oauth2",
+          "mailtui: a [profiles.NAME.oauth2] table for `mailtui auth login` (docs/oauth2.md)",
+          "table", default_text="none"),
     Field("from_addr", str, "", "from_addr", "sender; Cement's `from` works too",
           aliases=("from",), example="John Doe <john@example.com>"),
+    Field("identities", tuple, (), "identities",
+          "mailtui: further From addresses the account may use", "list",
+          example="Support <support@example.com>"),
     Field("reply_to", str, "", "reply_to", "mailtui: Reply-To header"),
     Field("to", tuple, (), "to", "default recipients: a list, or one comma-separated string",
           "list", example="team@example.com"),

@@ -39,6 +39,10 @@ class Scrubber:
     def __init__(self, username: str = "", password: str = "") -> None:
         self.forms = secret_forms(username, password)
 
+    def add(self, forms: tuple[str, ...]) -> None:
+        """More secrets to hide (an OAuth2 token's forms, learnt at AUTH)."""
+        self.forms = tuple(sorted({*self.forms, *forms}, key=len, reverse=True))
+
     def scrub(self, text: str) -> str:
         for form in self.forms:
             text = text.replace(form, REDACTED)

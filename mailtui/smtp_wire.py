@@ -49,6 +49,9 @@ class Transcript:
         if password:
             self._scrubber = Scrubber(username, password)
 
+    def add_forms(self, forms: tuple[str, ...]) -> None:
+        self._scrubber.add(forms)
+
     def record(self, line: str) -> None:
         # Showing the conversation is a courtesy: a sink that cannot be written (a --debug
         # reader that went away) must never turn a delivered message into a failure.

@@ -18,6 +18,7 @@ from collections.abc import Callable
 from typing import NamedTuple
 
 from mailtui.config import Profile
+from mailtui.credentials import signs_in_with_oauth2
 from mailtui.errors import (
     AuthError,
     CertificateRejected,
@@ -28,6 +29,8 @@ from mailtui.errors import (
     exit_code_for_reply,
 )
 from mailtui.redact import Scrubber, printable
+from mailtui.sasl import bearer_forms
+from mailtui.smtp_auth import SignedIn, sign_in
 from mailtui.smtp_errors import (
     STAGE_AUTH,
     STAGE_CONNECT,
@@ -54,7 +57,6 @@ from mailtui.tls import (
 )
 
 StageCallback = Callable[[str], None]
-_MECHANISMS = ("CRAM-MD5", "PLAIN", "LOGIN")  # what smtplib's login() speaks
 
 
 class SendResult(NamedTuple):
@@ -166,11 +168,10 @@ class _Session:
             smtp.ehlo()
             self.on_passed("EHLO after STARTTLS", describe_capabilities(smtp))
         if p.auth:
-            self.login(smtp)
-            self.on_passed(STAGE_AUTH, f"authenticated as {p.username}")
+            self.on_passed(STAGE_AUTH, self.login(smtp).describe(p.username))
         return smtp
 
-    def login(self, smtp: smtplib.SMTP) -> None:
+    def login(self, smtp: smtplib.SMTP) -> SignedIn:
         p = self.profile
         self.enter(STAGE_AUTH)
         if not p.encrypted and not p.allow_plaintext_auth:
@@ -186,16 +187,30 @@ class _Session:
                 stage=STAGE_AUTH,
                 hint="many servers offer AUTH only after STARTTLS; or set auth = false",
             )
-        offered = smtp.esmtp_features.get("auth", "").upper().split()
-        if not set(offered) & set(_MECHANISMS):
-            raise AuthError(
-                f"No authentication method in common with {p.host} (it offers "
-                f"{' '.join(offered)}).",
-                stage=STAGE_AUTH,
-                hint="mailtui speaks PLAIN, LOGIN and CRAM-MD5",
-            )
-        # A silent server is a timeout (75) and a 535 an AuthError: errors_named says which.
-        smtp.login(p.username, self.password)
+        tokens = None
+        if signs_in_with_oauth2(p):
+            from mailtui.access_tokens import TokenSource, oauth_account
+
+            tokens = TokenSource(oauth_account(p))  # type: ignore[arg-type]
+        # The mechanism follows what the server offers and the profile has (smtp_auth.py);
+        # a silent server is a timeout (75) and a 535 an AuthError: errors_named says which.
+        return sign_in(
+            smtp,
+            p,
+            self.password,
+            tokens,
+            add_secret=self._hide_token,
+            host=p.host,
+            port=p.effective_port,
+        )
+
+    def _hide_token(self, token: str) -> None:
+        """A bearer token is a secret like the password: scrubbed from errors and transcript."""
+        p = self.profile
+        forms = bearer_forms(p.username, token, p.host, p.effective_port)
+        self.scrubber.add(forms)
+        if self.transcript is not None:
+            self.transcript.add_forms(forms)
 
     def close(self) -> None:
         """QUIT politely; a server that hangs up first is no failure once the work is done."""
@@ -320,6 +335,7 @@ def check(
         stages.append(StageReport(stage, True, printable(scrubber.scrub(detail))))
 
     session = _Session(profile, password, transcript, on_stage, passed)
+    session.scrubber = scrubber  # one scrubber: a token learnt at AUTH is hidden here too
     try:
         with errors_named(profile, session.stage):
             session.open()

@@ -423,3 +423,7 @@ async def preview_and_send(pilot) -> None:
 
 async def type_text(pilot, text: str) -> None:
     await pilot.press(*text)
+
+
+# OAuth2: the authorization server and the bearer-token SMTP server (tests/bearer_smtp.py).
+from bearer_smtp import _tokens_in_files, bearer_smtp, oauth_server  # noqa: E402, F401

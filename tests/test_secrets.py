@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import json
 
 import pytest
 
@@ -149,6 +150,92 @@ async def test_no_output_channel_ever_shows_the_password(
     assert "AUTH" in everything and len(everything) > 10_000  # the sweep saw real output
     for password in (PASSWORD, "wrong-" + PASSWORD):
         for form in every_secret_form(password):
+            assert form not in everything, form
+
+
+async def test_no_output_channel_ever_shows_an_access_or_refresh_token(
+    run, home, write_config, bearer_smtp, certs, oauth_server, monkeypatch
+):
+    """Sign in, send with a token the server rejects (so it is refreshed), check, status,
+    a revoked sign-in, a token command that fails: no access or refresh token, nor any base64
+    form an XOAUTH2 or OAUTHBEARER exchange carries, shows in any output, error or file
+    (but the token store itself)."""
+    import threading
+    import urllib.request
+
+    from mailtui.commands import auth as auth_command
+    from mailtui.config import load_config
+    from mailtui.draft import Draft
+    from mailtui.errors import MailError
+    from mailtui.lifecycle import prepare, send_or_keep
+    from mailtui.sasl import oauthbearer_response
+    from mailtui.store import Store
+
+    def browser(url: str) -> bool:
+        threading.Thread(target=lambda: urllib.request.urlopen(url, timeout=10).read()).start()
+        return True
+
+    monkeypatch.setattr(auth_command, "_can_open_browser", lambda: True)
+    monkeypatch.setattr(auth_command, "_open_browser", browser)
+    user = "john@example.com"
+    seen: list[str] = []
+    for mechanisms in (("XOAUTH2",), ("XOAUTH2", "OAUTHBEARER")):
+        server = bearer_smtp(mechanisms=mechanisms)
+        base = profile_toml(server, tls=True, auth=True, username=user, ca_file=str(certs.ca_file))
+        config = write_config(base + "\n" + oauth_server.oauth2_toml())
+        for command in (
+            ("auth", "login"),
+            ("auth", "status"),
+            ("send", "--to", "a@example.com", "--body", "x", "--debug"),
+            ("check", "--debug"),
+            ("profiles",),
+            ("preview", "--to", "a@example.com", "--envelope"),
+        ):
+            result = run(*command)
+            assert result.code == 0, (command, result.err)
+            seen += [result.out, result.err]
+            if command[0] == "send":
+                oauth_server.invalidate_access_tokens()  # the next sign-in is refused once
+        seen.append(repr(load_config(config).profile()))
+        oauth_server.revoke_refresh_tokens()
+        for command in (("send", "--to", "a@example.com", "--body", "x", "--debug"), ("check",)):
+            result = run(*command)
+            assert result.code == 77
+            seen += [result.out, result.err]
+        try:
+            prepared = prepare(
+                Draft(to=("a@example.com",), body="x"), load_config(config).profile()
+            )
+            send_or_keep(prepared, Store(home / "data2"))
+        except MailError as exc:
+            seen += [str(exc), repr(exc), exc.message, exc.hint, exc.reply]
+        assert any(not a.accepted for a in server.handler.bearer_attempts)
+        assert any(a.accepted for a in server.handler.bearer_attempts)
+        token = oauth_server.state.issued[-1]
+        failing = f"echo {token}; echo {token} >&2; exit 1"
+        write_config(base + f"oauth2_token_command = {json.dumps(failing)}\n")
+        result = run("send", "--to", "a@example.com", "--body", "x")
+        assert result.code == 78
+        seen += [result.out, result.err]
+        run("auth", "logout")
+
+    store = home / "data" / "mailtui" / "tokens"
+    for path in sorted((home / "data").rglob("*")) + sorted((home / "data2").rglob("*")):
+        if path.is_file() and path.parent != store:
+            seen.append(path.read_bytes().decode("utf-8", "replace"))
+    everything = "\n".join(seen)
+    assert "AUTH XOAUTH2 [redacted]" in everything and "AUTH OAUTHBEARER [redacted]" in everything
+    secrets = list(oauth_server.state.issued) + list(oauth_server.state.grants)
+    assert len(secrets) >= 6
+    for token in secrets:
+        forms = [token, base64.b64encode(token.encode()).decode()]
+        for raw in (
+            f"user={user}\x01auth=Bearer {token}\x01\x01".encode(),
+            oauthbearer_response(user, token),
+        ):
+            encoded = base64.b64encode(raw).decode()
+            forms += [encoded, encoded.rstrip("=")]
+        for form in forms:
             assert form not in everything, form
 
 

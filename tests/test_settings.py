@@ -324,7 +324,17 @@ async def test_every_button_is_reachable_at_80x24_and_make_default_saves(make_ap
     app = make_app(ORDINARY)
     async with app.run_test(size=(80, 24)) as pilot:
         settings = await open_settings(pilot)
-        for button_id in ("add", "duplicate", "rename", "delete", "make-default", "test", "save"):
+        buttons = (
+            "add",
+            "duplicate",
+            "rename",
+            "delete",
+            "make-default",
+            "test",
+            "sign-in",
+            "save",
+        )
+        for button_id in buttons:
             button = settings.query_one(f"#{button_id}")
             region = button.region
             assert region.area and settings.region.contains_region(region), button_id

@@ -13,11 +13,12 @@ from mailtui.config import Config
 
 
 def add_parsers(commands: argparse._SubParsersAction) -> None:
-    from mailtui.commands import message_files, outbox, sendmail
+    from mailtui.commands import auth, message_files, outbox, sendmail
 
     sendmail.add_parser(commands)
     message_files.add_parsers(commands)
     outbox.add_parser(commands)
+    auth.add_parser(commands)
 
 
 def _run(module: str) -> Callable[[argparse.Namespace, Config], int]:
@@ -35,6 +36,7 @@ HANDLERS: dict[str, Callable[[argparse.Namespace, Config], int]] = {
     "forward": _run("message_files"),
     "edit": _run("message_files"),
     "compose": _run("message_files"),
+    "auth": _run("auth"),
     "outbox": _run("outbox"),
 }
 

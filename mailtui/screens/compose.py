@@ -23,6 +23,7 @@ from mailtui.screens.compose_sending import ComposeSending
 from mailtui.screens.events import DraftNotSaved
 from mailtui.widgets.address_input import AddressInput
 from mailtui.widgets.attachment_list import AttachmentList
+from mailtui.widgets.from_input import FromInput
 from mailtui.widgets.key_footer import KeyFooter
 
 if TYPE_CHECKING:
@@ -45,6 +46,7 @@ class ComposeScreen(ComposeParts, ComposeSending, Screen):
         ),
         Binding("f3", "drafts", "Drafts", id="drafts"),
         Binding("ctrl+r", "markdown", "Markdown", id="markdown", priority=True, show=False),
+        Binding("f4", "next_from", "From", id="next_from"),
     ]
 
     def __init__(self) -> None:
@@ -72,8 +74,10 @@ class ComposeScreen(ComposeParts, ComposeSending, Screen):
             for field_id, label in (("from", "From"), ("to", "To"), ("cc", "Cc"), ("bcc", "Bcc")):
                 yield Label(label, classes="field-label")
                 hint = placeholders[field_id]
-                suggester = None if field_id == "from" else self._suggester()  # To, Cc, Bcc
-                yield AddressInput(label, suggester, id=field_id, placeholder=hint)
+                if field_id == "from":
+                    yield FromInput(label, id=field_id, placeholder=hint)
+                else:  # To, Cc, Bcc complete from the address book
+                    yield AddressInput(label, self._suggester(), id=field_id, placeholder=hint)
             yield Label("Subject", classes="field-label")
             yield Input(id="subject", select_on_focus=False, placeholder=placeholders["subject"])
         yield Static(id="address-problems", markup=False)  # see ComposeParts._check_addresses
@@ -229,6 +233,9 @@ class ComposeScreen(ComposeParts, ComposeSending, Screen):
         # Not reset on every key: a steady typist is still saved every AUTOSAVE_SECONDS.
         if self._save_timer is None:
             self._save_timer = self.set_timer(AUTOSAVE_SECONDS, self.save_draft_now)
+
+    def action_next_from(self) -> None:  # from_addr, then each identity
+        self.query_one("#from", FromInput).cycle()
 
     @on(Input.Changed)
     @on(TextArea.Changed)

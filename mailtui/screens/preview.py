@@ -126,9 +126,9 @@ class PreviewScreen(Screen[None]):
             self.notify("The profile changed: the preview is prepared again.", timeout=6)
             self._prepare(self.draft, self.profile)
 
-    def _show_profile(self) -> None:
+    def _show_profile(self, *more_notes: str) -> None:
         profile = self.profile
-        notes = "".join(f"\n ⚠ {note}" for note in profile.notes())
+        notes = "".join(f"\n ⚠ {note}" for note in (*profile.notes(), *more_notes))
         bar = self.query_one("#preview-bar", Static)
         # Content, not markup: escape() cannot protect a name that ends in a backslash.
         bar.update(
@@ -180,6 +180,11 @@ class PreviewScreen(Screen[None]):
         self._source_width = event.source_width
         self.prepared = prepared
         self._show_checks(prepared)
+        from mailtui.identities import foreign_from_warning
+
+        foreign = foreign_from_warning(prepared.envelope_from, prepared.profile)
+        if foreign:
+            self._show_profile(foreign)
         self.query_one("#stage", Static).update(READY_HELP)
 
     def _show_checks(self, prepared: Prepared) -> None:
@@ -187,6 +192,8 @@ class PreviewScreen(Screen[None]):
 
         words = self.host.preferences.attachment_words
         warnings = presend_warnings(prepared.draft or self.draft, prepared.profile, words)
+        # A foreign From is said on the bar above, by the identities' own rule (not twice).
+        warnings = [warning for warning in warnings if warning.check != "from"]
         checks = self.query_one("#checks", Static)
         checks.update("\n".join(f" ⚠ {warning.text}" for warning in warnings))
         checks.display = bool(warnings)

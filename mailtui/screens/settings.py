@@ -251,6 +251,24 @@ class SettingsScreen(Screen):
             result.update(f"[b red]✘ {escape(text)}[/]")
         self.call_after_refresh(result.scroll_visible)
 
+    @on(Button.Pressed, "#sign-in")
+    def _sign_in(self) -> None:
+        """OAuth2 sign-in for the profile as the form has it, unsaved edits included."""
+        from mailtui.screens.sign_in import SignInModal
+
+        self._keep_edits()
+        profile = self._validate()
+        if profile is None:
+            self.notify("Fix the profile first.", severity="error")
+        elif profile.oauth2 is None:
+            self.notify(
+                f"Profile {escape(profile.name)} has no [profiles.NAME.oauth2] table "
+                "(docs/oauth2.md).",
+                severity="warning",
+            )
+        else:
+            self.app.push_screen(SignInModal(profile))
+
     # -- save and leave ----------------------------------------------------------------------
 
     @on(Button.Pressed, "#save")

@@ -29,8 +29,13 @@ def _placeholder(field: Field) -> str:
     return f"e.g. {field.example}" if field.example else ""
 
 
+def widget_id(key: str) -> str:
+    """The form widget's id for a key ("oauth2.client_id" -> "f-oauth2--client_id")."""
+    return "f-" + key.replace(".", "--")
+
+
 def field_widget(field: Field) -> Widget:
-    field_id = f"f-{field.key}"
+    field_id = widget_id(field.key)
     tooltip = Content(field.help)
     if field.kind == "bool":
         return Switch(id=field_id, tooltip=tooltip)
@@ -102,6 +107,10 @@ class ProfileForm(Vertical):
         margin-right: 2;
     }
 
+    ProfileForm #form-buttons #sign-in {
+        min-width: 9;  /* its label's width: the row still fits 80 columns */
+    }
+
     ProfileForm #check-result {
         height: auto;
         padding: 1;
@@ -128,6 +137,7 @@ class ProfileForm(Vertical):
         yield Static(id="form-errors", markup=False)
         with Horizontal(id="form-buttons"):
             yield Button("Test connection", id="test", variant="primary", compact=True)
+            yield Button("Sign in", id="sign-in", compact=True)  # OAuth2: mailtui auth login
             yield Button("Save", id="save", variant="success", compact=True)
 
     def on_mount(self) -> None:
@@ -138,13 +148,13 @@ class ProfileForm(Vertical):
         return {field.key: self._read(field.key) for field in FORM_FIELDS}
 
     def _read(self, key: str) -> Shown:
-        widget = self.query_one(f"#f-{key}")
+        widget = self.query_one(f"#{widget_id(key)}")
         value = widget.value  # type: ignore[attr-defined]
         return value if isinstance(value, bool) else str(value)
 
     def show(self, shown: dict[str, Shown]) -> None:
         for key, value in shown.items():
-            self.query_one(f"#f-{key}").value = value  # type: ignore[attr-defined]
+            self.query_one(f"#{widget_id(key)}").value = value  # type: ignore[attr-defined]
         self.query_one("#check-result").display = False
 
     def show_problem(self, problem: ConfigError | None, notes: list[str], loud: bool) -> None:
@@ -152,7 +162,7 @@ class ProfileForm(Vertical):
         errors = self.query_one("#form-errors", Static)
         bad_key = problem.key if problem is not None else None
         for field in FORM_FIELDS:
-            self.query_one(f"#f-{field.key}").set_class(field.key == bad_key, "-invalid")
+            self.query_one(f"#{widget_id(field.key)}").set_class(field.key == bad_key, "-invalid")
         if problem is not None:
             errors.update(f"✘ {problem.message}\n  {problem.hint}")
             notes = []
@@ -170,6 +180,6 @@ class ProfileForm(Vertical):
         if not control_id.startswith("f-"):
             return
         event.stop()
-        key = control_id.removeprefix("f-")
+        key = control_id.removeprefix("f-").replace("--", ".")
         # The widget's value now, not the event's: an event may be older than the profile shown.
         self.post_message(self.Edited(key, self._read(key)))
