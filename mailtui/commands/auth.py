@@ -29,8 +29,9 @@ def add_parser(commands: Any) -> None:
         ("set-password", "store the profile's password in the system keyring"),
     ):
         action = actions.add_parser(name, help=help_text)
-        action.add_argument("--config", metavar="PATH", default=argparse.SUPPRESS)
-        action.add_argument("--profile", metavar="NAME", default=argparse.SUPPRESS)
+        hidden = argparse.SUPPRESS  # given before the command, it is not overwritten here
+        action.add_argument("--config", metavar="PATH", default=hidden, help="the config file")
+        action.add_argument("--profile", metavar="NAME", default=hidden, help="the profile")
         if name == "login":
             action.add_argument(
                 "--device",

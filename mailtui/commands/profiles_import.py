@@ -18,7 +18,9 @@ def add_parser(profiles_parser: argparse.ArgumentParser) -> None:
     action.add_argument("file", metavar="FILE", help="the Cement application's INI config")
     action.add_argument("--section", default="mail.smtp", help="mail.smtp (default) or mail.dummy")
     action.add_argument("--name", default="cement", help='the new profile\'s name ("cement")')
-    action.add_argument("--config", metavar="PATH", default=argparse.SUPPRESS)
+    action.add_argument(
+        "--config", metavar="PATH", default=argparse.SUPPRESS, help="the config file to add to"
+    )
 
 
 def wanted(args: argparse.Namespace) -> bool:
