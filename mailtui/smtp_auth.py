@@ -12,7 +12,6 @@ from collections.abc import Callable
 from typing import Any, NamedTuple
 
 from mailtui.errors import AuthError
-from mailtui.oauth2 import relogin_hint
 from mailtui.sasl import (
     PASSWORD_MECHANISMS,
     BearerError,
@@ -113,7 +112,7 @@ def sign_in(
         stage=STAGE_AUTH,
         code=code,
         reply=reply,
-        hint=f"check username and that the account may send by SMTP; {relogin_hint(profile.name)}",
+        hint="check username and that the account may send by SMTP; " + _relogin_hint(profile.name),
     )
 
 
@@ -148,3 +147,9 @@ def _basic_auth_disabled(reply: str) -> bool:
 
 def _text(value: bytes | str) -> str:
     return value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
+
+
+def _relogin_hint(profile: str) -> str:
+    from mailtui.oauth2 import relogin_hint  # only when an OAuth2 sign-in failed
+
+    return relogin_hint(profile)
