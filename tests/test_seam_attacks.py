@@ -1,0 +1,106 @@
+"""Attacks on the seams of sendmail mode, the outbox, the IMAP Sent copy and OAuth2 with the
+lifecycle: each test is one way a message could be lost, hidden, doubled or hang."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import data_dir, free_port, profile_toml
+from mailtui.errors import EX_TEMPFAIL
+from mailtui.outbox_queue import Outbox
+
+SEND = ("send", "--to", "rcpt@example.com", "--subject", "offline", "--body", "on a train")
+CLI = ("-c", "import sys; from mailtui.cli import main; sys.exit(main())")
+
+
+def queued_entry(run, write_config, home: Path) -> tuple[Outbox, str]:
+    """One message queued for a server that is down; returns the outbox and its id."""
+    write_config(profile_toml(port=free_port()))
+    queued = run(*SEND, "--queue")
+    assert queued.code == 0, queued.err
+    box = Outbox(data_dir(home) / "outbox")
+    [entry] = box.entries()
+    return box, entry.id
+
+
+def state_path(box: Outbox, entry_id: str) -> Path:
+    return box.root / "state" / f"{entry_id}.json"
+
+
+def data_path(box: Outbox, entry_id: str) -> Path:
+    return box.root / "cur" / f"{entry_id}:2,"
+
+
+def cli(*argv: str) -> subprocess.CompletedProcess[str]:
+    """The real command in a child process, so a hang is caught by the timeout below (a
+    guard against blocking forever, not a measurement)."""
+    return subprocess.run(
+        [sys.executable, *CLI, *argv], capture_output=True, text=True, timeout=20, check=False
+    )
+
+
+@pytest.mark.parametrize(
+    "content",
+    ['"a string"', "null", "[1, 2]", "{broken", "queued_at"],
+    ids=["string", "null", "list", "broken", "wrong-type"],
+)
+@pytest.mark.parametrize("action", [(), ("flush", "--now")], ids=["list", "flush"])
+def test_corrupt_outbox_state_is_reported_never_a_traceback_nor_an_empty_outbox(
+    run, write_config, home, content, action
+):
+    box, entry_id = queued_entry(run, write_config, home)
+    path = state_path(box, entry_id)
+    if content == "queued_at":  # valid JSON, a field of the wrong type
+        values = json.loads(path.read_bytes())
+        values["queued_at"] = "yesterday"
+        content = json.dumps(values)
+    path.write_text(content, encoding="utf-8")
+
+    result = run("outbox", *action)
+
+    assert result.code == EX_TEMPFAIL, result.err
+    assert "The outbox is empty" not in result.out
+    assert entry_id in result.err and "state" in result.err
+    assert data_path(box, entry_id).exists()  # the message itself is never thrown away
+
+
+def test_outbox_message_file_replaced_by_a_folder_is_reported_never_a_traceback(
+    run, write_config, home
+):
+    box, entry_id = queued_entry(run, write_config, home)
+    data = data_path(box, entry_id)
+    data.unlink()
+    data.mkdir()
+
+    result = run("outbox", "flush", "--now")
+
+    assert result.code == EX_TEMPFAIL, result.err
+    assert entry_id in result.err
+
+
+@pytest.mark.parametrize("which", ["message", "state"])
+@pytest.mark.parametrize("action", [(), ("flush", "--now")], ids=["list", "flush"])
+def test_outbox_file_replaced_by_a_fifo_never_hangs(run, write_config, home, which, action):
+    box, entry_id = queued_entry(run, write_config, home)
+    path = data_path(box, entry_id) if which == "message" else state_path(box, entry_id)
+    kept = path.read_bytes()
+    path.unlink()
+    os.mkfifo(path)
+
+    try:
+        result = cli("outbox", *action)
+    except subprocess.TimeoutExpired:
+        pytest.fail(f"`mailtui outbox {' '.join(action)}` blocked on a FIFO {which} file")
+    finally:
+        path.unlink()
+        path.write_bytes(kept)
+
+    assert result.returncode == EX_TEMPFAIL, result.stderr
+    assert "Traceback" not in result.stderr
+    assert entry_id in result.stderr
