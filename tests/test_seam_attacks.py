@@ -104,3 +104,55 @@ def test_outbox_file_replaced_by_a_fifo_never_hangs(run, write_config, home, whi
     assert result.returncode == EX_TEMPFAIL, result.stderr
     assert "Traceback" not in result.stderr
     assert entry_id in result.stderr
+
+
+# -- the token store ---------------------------------------------------------------------
+
+OAUTH_PROFILE = """
+[profiles.test.oauth2]
+provider = "custom"
+client_id = "mailtui-test"
+authorization_endpoint = "http://127.0.0.1:{port}/authorize"
+token_endpoint = "http://127.0.0.1:{port}/token"
+"""
+ACCESS = "ya29.seam-attack-access-token"
+
+
+def token_profile(write_config, home: Path, monkeypatch) -> Path:
+    """An OAuth2 profile whose tokens live in the file store; returns the token file."""
+    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.fail.Keyring")
+    port = free_port()
+    write_config(
+        profile_toml(port=port, auth=True, username="john@example.com", auth_mechanism="xoauth2")
+        + OAUTH_PROFILE.format(port=port)
+    )
+    folder = data_dir(home) / "tokens"
+    folder.mkdir(parents=True, mode=0o700)
+    return folder / "test.json"
+
+
+def test_token_file_readable_by_others_is_refused_like_a_password_file(
+    run, write_config, home, monkeypatch
+):
+    path = token_profile(write_config, home, monkeypatch)
+    path.write_text(json.dumps({"access_token": ACCESS, "expires_at": 9e9, "refresh_token": "r"}))
+    path.chmod(0o644)
+
+    result = run("auth", "status")
+
+    assert result.code == 78, result.out + result.err
+    assert "chmod 600" in result.err
+    assert ACCESS not in result.out + result.err
+
+
+def test_token_file_replaced_by_a_fifo_never_hangs(write_config, home, monkeypatch):
+    path = token_profile(write_config, home, monkeypatch)
+    os.mkfifo(path, 0o600)
+
+    try:
+        result = cli("auth", "status")
+    except subprocess.TimeoutExpired:
+        pytest.fail("`mailtui auth status` blocked on a FIFO token file")
+
+    assert result.returncode == 78, result.stdout + result.stderr
+    assert "Traceback" not in result.stderr and str(path) in result.stderr
