@@ -156,3 +156,39 @@ def test_token_file_replaced_by_a_fifo_never_hangs(write_config, home, monkeypat
 
     assert result.returncode == 78, result.stdout + result.stderr
     assert "Traceback" not in result.stderr and str(path) in result.stderr
+
+
+# -- a server that takes the message, then hangs up before answering the dot --------------
+
+
+def takes_the_dot_then_hangs_up(conn) -> None:  # type: ignore[no-untyped-def]
+    """Says 250 to everything, reads the whole message up to its final dot, then closes
+    without the reply: the server may well have queued it (RFC 5321 §6.1's duplicate)."""
+    conn.settimeout(5)
+    conn.sendall(b"220 raw.test ESMTP\r\n")
+    reader = conn.makefile("rb")
+    while line := reader.readline():
+        verb = line[:4].upper()
+        if verb == b"EHLO":
+            conn.sendall(b"250-raw.test\r\n250 8BITMIME\r\n")
+        elif verb == b"DATA":
+            conn.sendall(b"354 go ahead\r\n")
+            while reader.readline() not in (b".\r\n", b""):
+                pass
+            return
+        else:
+            conn.sendall(b"250 ok\r\n")
+
+
+def test_sendmail_without_queue_warns_the_message_may_have_been_delivered(
+    run, write_config, raw_server, home
+):
+    server = raw_server(takes_the_dot_then_hangs_up)
+    write_config(profile_toml(port=server.port))
+    message = b"From: sender@example.com\nTo: rcpt@example.com\nSubject: s\n\nbody\n"
+
+    result = run("sendmail", "-t", stdin=message)
+
+    assert result.code == EX_TEMPFAIL
+    # 75 alone tells mutt, git send-email and cron to send again: the words must say why not.
+    assert "may have been delivered" in result.err
