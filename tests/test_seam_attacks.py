@@ -192,3 +192,28 @@ def test_sendmail_without_queue_warns_the_message_may_have_been_delivered(
     assert result.code == EX_TEMPFAIL
     # 75 alone tells mutt, git send-email and cron to send again: the words must say why not.
     assert "may have been delivered" in result.err
+
+
+# -- the copy in the server's Sent folder -------------------------------------------------
+
+
+def test_a_message_delivered_in_two_flushes_gets_one_copy_in_the_sent_folder(tmp_path, smtp_server):
+    """4xx for one recipient, 250 for the other; the next flush delivers the rest. The
+    server's Sent folder must hold the message once (himalaya#660 is the bug to avoid)."""
+    from test_outbox_engine import DATA, Courier
+
+    from mailtui.outbox_flush import flush
+
+    server = smtp_server(rcpt_replies={"later@example.com": "450 4.2.1 busy"})
+    box = Outbox(tmp_path / "outbox")
+    box.add(DATA, "a@example.com", ("now@example.com", "later@example.com"), "test")
+    courier = Courier(server.port)
+    courier.wants_copy = True
+
+    flush(box, courier)
+    server.handler.rcpt_replies.clear()
+    flush(box, courier, now_flag=True)
+
+    assert [m.rcpt_tos for m in server.messages] == [["now@example.com"], ["later@example.com"]]
+    assert box.entries() == []
+    assert courier.copies == [DATA]
