@@ -59,6 +59,9 @@ class Entry(NamedTuple):
     next_due: float = 0.0
     size: int = 0
     subject: str = ""
+    # True for the rest of a message some recipients already took: its Sent copy was made
+    # (or owed) then, so finishing the delivery must not store a second one.
+    copy_made: bool = False
 
     def due(self, now: float) -> bool:
         return self.state == QUEUED and self.next_due <= now
@@ -96,7 +99,7 @@ _FIELD_TYPES: dict[str, tuple[type, ...]] = {
     **dict.fromkeys(("last_error", "subject"), (str,)),
     **dict.fromkeys(("attempts", "size"), (int,)),
     **dict.fromkeys(("queued_at", "next_due"), (int, float)),
-    "smtputf8": (bool,),
+    **dict.fromkeys(("smtputf8", "copy_made"), (bool,)),
 }
 
 
