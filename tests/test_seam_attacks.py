@@ -3,6 +3,7 @@ lifecycle: each test is one way a message could be lost, hidden, doubled or hang
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import subprocess
@@ -217,3 +218,46 @@ def test_a_message_delivered_in_two_flushes_gets_one_copy_in_the_sent_folder(tmp
     assert [m.rcpt_tos for m in server.messages] == [["now@example.com"], ["later@example.com"]]
     assert box.entries() == []
     assert courier.copies == [DATA]
+
+
+# -- the loopback redirect listener -------------------------------------------------------
+
+
+def test_a_trickling_client_on_the_loopback_port_never_blocks_the_real_answer():
+    """Something local connects to the redirect port and trickles a request a byte at a
+    time, forever: per-read timeouts never fire. The browser's answer must still land."""
+    import socket
+    import threading
+    import time
+    import urllib.request
+
+    from mailtui.oauth2_http import LoopbackReceiver
+
+    receiver = LoopbackReceiver("the-state")
+    port = int(receiver.redirect_uri.rsplit(":", 1)[1].strip("/"))
+    stop = threading.Event()
+    trickling = threading.Event()
+
+    def trickle() -> None:
+        with socket.create_connection(("127.0.0.1", port)) as sock:
+            for byte in b"GET /?" + b"a" * 100_000:
+                if stop.is_set():
+                    return
+                sock.send(bytes([byte]))
+                trickling.set()
+                time.sleep(0.1)
+
+    def browser() -> None:
+        trickling.wait(10)
+        url = receiver.redirect_uri + "?code=good&state=the-state"
+        with contextlib.suppress(OSError):
+            urllib.request.urlopen(url, timeout=30).close()
+
+    got: list[str] = []
+    waiter = threading.Thread(target=lambda: got.append(receiver.wait(timeout=60)), daemon=True)
+    for job in (threading.Thread(target=trickle, daemon=True), waiter):
+        job.start()
+    threading.Thread(target=browser, daemon=True).start()
+    waiter.join(timeout=45)  # a guard against waiting forever, not a measurement
+    stop.set()
+    assert got == ["good"]
