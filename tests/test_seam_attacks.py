@@ -261,3 +261,21 @@ def test_a_trickling_client_on_the_loopback_port_never_blocks_the_real_answer():
     waiter.join(timeout=45)  # a guard against waiting forever, not a measurement
     stop.set()
     assert got == ["good"]
+
+
+def test_a_maybe_delivered_message_is_never_on_disk_as_plainly_queued(
+    run, write_config, raw_server, home, monkeypatch
+):
+    """`send --queue` after a hang-up at the dot: the entry must be durable as held from its
+    first write. Dying between "queued" and "held" would let the next flush resend it."""
+    server = raw_server(takes_the_dot_then_hangs_up)
+    write_config(profile_toml(port=server.port, queue=True))
+
+    def killed(self, entry_id):  # type: ignore[no-untyped-def]
+        raise KeyboardInterrupt  # the process dies right after the entry's first write
+
+    monkeypatch.setattr(Outbox, "claim", killed)
+    run(*SEND)
+
+    [entry] = Outbox(data_dir(home) / "outbox").entries()
+    assert entry.state == "held"
