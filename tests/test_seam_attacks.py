@@ -279,3 +279,35 @@ def test_a_maybe_delivered_message_is_never_on_disk_as_plainly_queued(
 
     [entry] = Outbox(data_dir(home) / "outbox").entries()
     assert entry.state == "held"
+
+
+def test_an_imap_server_sending_a_huge_line_is_not_echoed_into_output_or_the_outbox(
+    run, write_config, smtp_server, raw_server, home
+):
+    """After the 250 the Sent copy fails on a greeting of most of a megabyte (imaplib reads
+    up to 1 MB a line): the warning and the owed entry say why in a line, not a megabyte."""
+
+    def huge_greeting(conn) -> None:  # type: ignore[no-untyped-def]
+        conn.sendall(b"* BAD " + b"x" * 900_000 + b"\r\n")
+        conn.recv(100)
+
+    smtp = smtp_server()
+    imap = raw_server(huge_greeting)
+    write_config(
+        profile_toml(
+            smtp,
+            sent_copy="imap",
+            imap_host="127.0.0.1",
+            imap_port=imap.port,
+            imap_security="starttls",
+            password="imap-secret",
+        )
+    )
+
+    result = run(*SEND)
+
+    assert result.code == 0, result.err[:2000]
+    assert len(smtp.messages) == 1
+    assert "Sent folder" in result.err and len(result.err) < 10_000
+    [owed] = Outbox(data_dir(home) / "outbox").entries()
+    assert len(owed.last_error) < 2_000
