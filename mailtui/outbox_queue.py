@@ -192,8 +192,10 @@ class Outbox:
         attempts: int = 0,
         next_due: float | None = None,
         now: float | None = None,
+        held: bool = False,
     ) -> Entry:
-        """Queue `data` byte for byte. Returns once the entry is durable on disk."""
+        """Queue `data` byte for byte. Returns once the entry is durable on disk. `held`:
+        it may have been delivered, so its first state on disk is already "held"."""
         now = time.time() if now is None else now
         self._ensure()
         entry_id = _new_id(now)
@@ -218,7 +220,8 @@ class Outbox:
             bcc=tuple(bcc),
             smtputf8=smtputf8,
             attempts=attempts,
-            last_error=reason,
+            state=HELD if held else QUEUED,
+            last_error=f"{reason} — {HELD_REASON.format(id=entry_id)}" if held else reason,
             queued_at=now,
             next_due=now if next_due is None else next_due,
             size=len(data),
