@@ -312,7 +312,14 @@ def _fingerprint(sock: ssl.SSLSocket) -> str:
 
 def _text(said: list[Any]) -> str:
     parts = [p.decode("utf-8", "replace") if isinstance(p, bytes) else str(p) for p in said if p]
-    return " ".join(parts)
+    return _clip(" ".join(parts))
+
+
+def _clip(text: str, limit: int = 300) -> str:
+    """A server's words in an error: one line, bounded (imaplib keeps lines of up to 1 MB,
+    and the error lands on stderr and in the outbox's state file)."""
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[:limit] + "…"
 
 
 class _errors_named:  # noqa: N801 - used as a `with` block, like contextlib's helpers
@@ -332,6 +339,7 @@ class _errors_named:  # noqa: N801 - used as a `with` block, like contextlib's h
 
 
 def _translate(exc: Exception, s: ImapSettings, stage: str) -> MailError:
+    said = _clip(str(exc))
     if isinstance(exc, ssl.SSLCertVerificationError):
         why = (exc.verify_message or str(exc)).rstrip(".")
         return TlsError(
@@ -348,7 +356,7 @@ def _translate(exc: Exception, s: ImapSettings, stage: str) -> MailError:
         )
     if isinstance(exc, imaplib.IMAP4.abort):
         return ConnectError(
-            f"IMAP server {s.where} dropped the connection during {stage}: {exc}.",
+            f"IMAP server {s.where} dropped the connection during {stage}: {said}.",
             stage=stage,
             hint="try again later",
         )
@@ -357,10 +365,10 @@ def _translate(exc: Exception, s: ImapSettings, stage: str) -> MailError:
             return AuthError(
                 f"IMAP login as {s.username!r} at {s.host} failed.",
                 stage=STAGE_LOGIN,
-                reply=str(exc),
+                reply=said,
                 hint="check imap_username and the password (shared with SMTP)",
             )
-        return ProtocolError(f"IMAP server {s.where} said no during {stage}: {exc}.", stage=stage)
+        return ProtocolError(f"IMAP server {s.where} said no during {stage}: {said}.", stage=stage)
     if isinstance(exc, TimeoutError):
         return ConnectError(
             f"IMAP server {s.where} did not answer within {s.timeout:g} s during {stage}.",
@@ -373,4 +381,4 @@ def _translate(exc: Exception, s: ImapSettings, stage: str) -> MailError:
             stage=stage,
             hint="check imap_host and imap_port, and the network",
         )
-    return ProtocolError(f"IMAP with {s.where} failed during {stage}: {exc}.", stage=stage)
+    return ProtocolError(f"IMAP with {s.where} failed during {stage}: {said}.", stage=stage)
