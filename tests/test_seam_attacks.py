@@ -8,6 +8,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -311,3 +312,54 @@ def test_an_imap_server_sending_a_huge_line_is_not_echoed_into_output_or_the_out
     assert "Sent folder" in result.err and len(result.err) < 10_000
     [owed] = Outbox(data_dir(home) / "outbox").entries()
     assert len(owed.last_error) < 2_000
+
+
+def test_an_oauth2_profile_signs_in_to_imap_with_its_token_not_an_empty_login(
+    run, home, write_config, bearer_smtp, certs, oauth_server, raw_server
+):
+    """Issue 11: IMAP shares SMTP's credentials, "OAuth2 when those exist". An XOAUTH2
+    account (Gmail, Microsoft 365) has no password: its copy must sign in with the token
+    (AUTHENTICATE XOAUTH2), never `LOGIN user ""`, or the copy is owed forever."""
+    commands: list[bytes] = []
+
+    def imap(conn) -> None:  # type: ignore[no-untyped-def]
+        tls = certs.context(certs.server).wrap_socket(conn, server_side=True)
+        tls.settimeout(5)
+        tls.sendall(b"* OK [CAPABILITY IMAP4rev1 AUTH=XOAUTH2 AUTH=PLAIN] ready\r\n")
+        reader = tls.makefile("rb")
+        while line := reader.readline():
+            tag, verb = [*line.split(), b"", b""][:2]
+            commands.append(verb.upper())
+            if verb.upper() == b"CAPABILITY":
+                tls.sendall(b"* CAPABILITY IMAP4rev1 AUTH=XOAUTH2 AUTH=PLAIN\r\n")
+                tls.sendall(tag + b" OK done\r\n")
+            else:
+                tls.sendall(tag + b" NO [AUTHENTICATIONFAILED] no\r\n")
+                return
+
+    server = bearer_smtp(mechanisms=("XOAUTH2",))
+    imap_server = raw_server(imap)
+    token = "ya29.imap-seam-token"
+    with oauth_server.lock:  # the provider has issued this token, good for an hour
+        oauth_server.state.access[token] = ("", time.time() + 3600)
+        oauth_server.state.current_access = token
+    write_config(
+        profile_toml(
+            server,
+            tls=True,
+            auth=True,
+            username="john@example.com",
+            ca_file=str(certs.ca_file),
+            auth_mechanism="xoauth2",
+            oauth2_token_command=f"echo {token}",
+            sent_copy="imap",
+            imap_host="127.0.0.1",
+            imap_port=imap_server.port,
+        )
+    )
+
+    result = run(*SEND)
+
+    assert result.code == 0, result.err
+    assert commands[-1:] == [b"AUTHENTICATE"], commands
+    assert token not in result.out + result.err
