@@ -117,8 +117,23 @@ class ImapSession:
             fingerprint = format_fingerprint(_fingerprint(sock))
             self.on_passed(STAGE_TLS, f"{sock.version()} via {how}; SHA-256 {fingerprint}")
             self.stage = STAGE_LOGIN
-            self.imap.login(s.username, self.password)
+            self._sign_in()
             self.on_passed(STAGE_LOGIN, f"logged in as {s.username}")
+
+    def _sign_in(self) -> None:
+        """LOGIN, or XOAUTH2 with SMTP's access token for an OAuth2 profile (no password)."""
+        from mailtui.access_tokens import TokenSource, oauth_account
+        from mailtui.credentials import signs_in_with_oauth2
+        from mailtui.sasl import xoauth2_response
+
+        assert self.imap is not None
+        account = oauth_account(self.profile) if signs_in_with_oauth2(self.profile) else None
+        if account is None:
+            self.imap.login(self.settings.username, self.password)
+            return
+        answer = xoauth2_response(self.settings.username, TokenSource(account)().token)
+        # An error challenge gets an empty line: the server ends with NO (RFC 7628 §3.2.3).
+        self.imap.authenticate("XOAUTH2", lambda challenge: b"" if challenge else answer)
 
     def _check_pin(self, sock: ssl.SSLSocket) -> None:
         pinned = self.profile.tls_fingerprint
