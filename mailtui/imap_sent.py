@@ -117,8 +117,23 @@ class ImapSession:
             fingerprint = format_fingerprint(_fingerprint(sock))
             self.on_passed(STAGE_TLS, f"{sock.version()} via {how}; SHA-256 {fingerprint}")
             self.stage = STAGE_LOGIN
-            self.imap.login(s.username, self.password)
+            self._sign_in()
             self.on_passed(STAGE_LOGIN, f"logged in as {s.username}")
+
+    def _sign_in(self) -> None:
+        """LOGIN, or XOAUTH2 with SMTP's access token for an OAuth2 profile (no password)."""
+        from mailtui.access_tokens import TokenSource, oauth_account
+        from mailtui.credentials import signs_in_with_oauth2
+        from mailtui.sasl import xoauth2_response
+
+        assert self.imap is not None
+        account = oauth_account(self.profile) if signs_in_with_oauth2(self.profile) else None
+        if account is None:
+            self.imap.login(self.settings.username, self.password)
+            return
+        answer = xoauth2_response(self.settings.username, TokenSource(account)().token)
+        # An error challenge gets an empty line: the server ends with NO (RFC 7628 §3.2.3).
+        self.imap.authenticate("XOAUTH2", lambda challenge: b"" if challenge else answer)
 
     def _check_pin(self, sock: ssl.SSLSocket) -> None:
         pinned = self.profile.tls_fingerprint
@@ -312,7 +327,14 @@ def _fingerprint(sock: ssl.SSLSocket) -> str:
 
 def _text(said: list[Any]) -> str:
     parts = [p.decode("utf-8", "replace") if isinstance(p, bytes) else str(p) for p in said if p]
-    return " ".join(parts)
+    return _clip(" ".join(parts))
+
+
+def _clip(text: str, limit: int = 300) -> str:
+    """A server's words in an error: one line, bounded (imaplib keeps lines of up to 1 MB,
+    and the error lands on stderr and in the outbox's state file)."""
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[:limit] + "…"
 
 
 class _errors_named:  # noqa: N801 - used as a `with` block, like contextlib's helpers
@@ -332,6 +354,7 @@ class _errors_named:  # noqa: N801 - used as a `with` block, like contextlib's h
 
 
 def _translate(exc: Exception, s: ImapSettings, stage: str) -> MailError:
+    said = _clip(str(exc))
     if isinstance(exc, ssl.SSLCertVerificationError):
         why = (exc.verify_message or str(exc)).rstrip(".")
         return TlsError(
@@ -348,7 +371,7 @@ def _translate(exc: Exception, s: ImapSettings, stage: str) -> MailError:
         )
     if isinstance(exc, imaplib.IMAP4.abort):
         return ConnectError(
-            f"IMAP server {s.where} dropped the connection during {stage}: {exc}.",
+            f"IMAP server {s.where} dropped the connection during {stage}: {said}.",
             stage=stage,
             hint="try again later",
         )
@@ -357,10 +380,10 @@ def _translate(exc: Exception, s: ImapSettings, stage: str) -> MailError:
             return AuthError(
                 f"IMAP login as {s.username!r} at {s.host} failed.",
                 stage=STAGE_LOGIN,
-                reply=str(exc),
+                reply=said,
                 hint="check imap_username and the password (shared with SMTP)",
             )
-        return ProtocolError(f"IMAP server {s.where} said no during {stage}: {exc}.", stage=stage)
+        return ProtocolError(f"IMAP server {s.where} said no during {stage}: {said}.", stage=stage)
     if isinstance(exc, TimeoutError):
         return ConnectError(
             f"IMAP server {s.where} did not answer within {s.timeout:g} s during {stage}.",
@@ -373,4 +396,4 @@ def _translate(exc: Exception, s: ImapSettings, stage: str) -> MailError:
             stage=stage,
             hint="check imap_host and imap_port, and the network",
         )
-    return ProtocolError(f"IMAP with {s.where} failed during {stage}: {exc}.", stage=stage)
+    return ProtocolError(f"IMAP with {s.where} failed during {stage}: {said}.", stage=stage)

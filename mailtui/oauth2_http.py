@@ -165,7 +165,12 @@ class _Redirect(BaseHTTPRequestHandler):
         pass  # the request line holds the code: never print it
 
 
-class _LoopbackServer(HTTPServer):
+class _LoopbackServer(socketserver.ThreadingMixIn, HTTPServer):
+    # A connection per thread: a local client that trickles its request a byte at a time
+    # (per-read timeouts never fire) cannot keep the browser's answer, the deadline or a
+    # cancel waiting. Daemon threads, not joined on close: such a client is simply left.
+    daemon_threads = True
+    block_on_close = False
     expected_state = ""
     result: tuple[str, str] | None = None
 

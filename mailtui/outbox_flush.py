@@ -207,7 +207,7 @@ def _delivered(
         except OSError as write_error:
             warnings.append(f"{reason} (NOT kept as a draft: {write_error})")
     try:
-        wants_copy = courier.wants_server_copy(entry)
+        wants_copy = not entry.copy_made and courier.wants_server_copy(entry)
     except MailError as error:  # after 250 a setting can only cost the copy, with a warning
         wants_copy = False
         warnings.append(f"No copy in the server's Sent folder: {_one_line(error)}")
@@ -228,6 +228,7 @@ def _delivered(
             entry._replace(
                 state=QUEUED,
                 recipients=tuple(later),
+                copy_made=entry.copy_made or wants_copy,
                 last_error=f"refused for now: {reason}",
                 next_due=now + backoff(entry.attempts),
             )

@@ -17,6 +17,7 @@ import contextlib
 import fcntl
 import json
 import os
+import stat
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -58,6 +59,9 @@ class Entry(NamedTuple):
     next_due: float = 0.0
     size: int = 0
     subject: str = ""
+    # True for the rest of a message some recipients already took: its Sent copy was made
+    # (or owed) then, so finishing the delivery must not store a second one.
+    copy_made: bool = False
 
     def due(self, now: float) -> bool:
         return self.state == QUEUED and self.next_due <= now
@@ -70,11 +74,48 @@ class Entry(NamedTuple):
 
     @classmethod
     def from_json(cls, raw: bytes) -> Entry:
+        """ValueError for anything but an entry with fields of the right types: a state
+        file edited by hand or damaged must never reach the arithmetic of a flush."""
         values = json.loads(raw.decode("utf-8"))
+        if not isinstance(values, dict):
+            raise ValueError("not a JSON object")
         values.pop("version", None)
         values["recipients"] = tuple(values["recipients"])
         values["bcc"] = tuple(values.get("bcc", ()))
-        return cls(**{k: v for k, v in values.items() if k in cls._fields})
+        entry = cls(**{k: v for k, v in values.items() if k in cls._fields})
+        for name, kinds in _FIELD_TYPES.items():
+            value = getattr(entry, name)
+            if not isinstance(value, kinds) or (isinstance(value, bool) and bool not in kinds):
+                raise ValueError(f"{name} is {value!r}")
+        if not all(isinstance(a, str) for a in (*entry.recipients, *entry.bcc)):
+            raise ValueError("a recipient is not text")
+        if entry.state not in STATES or entry.kind not in (DELIVER, IMAP_COPY):
+            raise ValueError(f"unknown state {entry.state!r} or kind {entry.kind!r}")
+        return entry
+
+
+_FIELD_TYPES: dict[str, tuple[type, ...]] = {
+    **dict.fromkeys(("id", "kind", "profile", "envelope_from", "state"), (str,)),
+    **dict.fromkeys(("last_error", "subject"), (str,)),
+    **dict.fromkeys(("attempts", "size"), (int,)),
+    **dict.fromkeys(("queued_at", "next_due"), (int, float)),
+    **dict.fromkeys(("smtputf8", "copy_made"), (bool,)),
+}
+
+
+def read_regular(path: Path) -> bytes:
+    """A file's bytes, refusing anything but a plain file: opening a FIFO for reading would
+    block forever, and a folder fails later with a less clear error."""
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise OSError(f"{path} is not a regular file")
+        chunks = []
+        while chunk := os.read(fd, 1 << 20):
+            chunks.append(chunk)
+        return b"".join(chunks)
+    finally:
+        os.close(fd)
 
 
 def backoff(attempts: int) -> float:
@@ -117,6 +158,9 @@ class Outbox:
 
     def __init__(self, root: Path) -> None:
         self.root = root
+        # Entries that entries() could not use, by id: why, for the person. Such an entry is
+        # left exactly as it is (never sent, never removed) until someone looks.
+        self.problems: dict[str, str] = {}
 
     # -- paths ---------------------------------------------------------------------------
 
@@ -148,8 +192,10 @@ class Outbox:
         attempts: int = 0,
         next_due: float | None = None,
         now: float | None = None,
+        held: bool = False,
     ) -> Entry:
-        """Queue `data` byte for byte. Returns once the entry is durable on disk."""
+        """Queue `data` byte for byte. Returns once the entry is durable on disk. `held`:
+        it may have been delivered, so its first state on disk is already "held"."""
         now = time.time() if now is None else now
         self._ensure()
         entry_id = _new_id(now)
@@ -174,7 +220,8 @@ class Outbox:
             bcc=tuple(bcc),
             smtputf8=smtputf8,
             attempts=attempts,
-            last_error=reason,
+            state=HELD if held else QUEUED,
+            last_error=f"{reason} — {HELD_REASON.format(id=entry_id)}" if held else reason,
             queued_at=now,
             next_due=now if next_due is None else next_due,
             size=len(data),
@@ -189,15 +236,32 @@ class Outbox:
         if not folder.is_dir():
             return []
         found = []
+        self.problems = {}
         for path in folder.glob("*.json"):
-            entry = self._read(path.stem)
-            if entry is not None:
-                found.append(entry)
+            try:
+                entry = self._load(path.stem)
+            except FileNotFoundError:
+                continue  # removed by a flush meanwhile
+            except (OSError, ValueError, TypeError, KeyError) as exc:
+                self.problems[path.stem] = f"its state file {path} cannot be used ({exc})"
+                continue
+            data = self._data_path(entry.id)
+            with contextlib.suppress(FileNotFoundError):  # a removal half done: not shown
+                if not stat.S_ISREG(data.lstat().st_mode):
+                    self.problems[entry.id] = f"its message file {data} is not a regular file"
+                    continue
+            found.append(entry)
         return sorted(found, key=lambda e: (e.queued_at, e.id))
+
+    def _load(self, entry_id: str) -> Entry:
+        entry = Entry.from_json(read_regular(self._state_path(entry_id)))
+        if entry.id != entry_id:
+            raise ValueError(f"it names another entry, {entry.id!r}")
+        return entry
 
     def _read(self, entry_id: str) -> Entry | None:
         try:
-            return Entry.from_json(self._state_path(entry_id).read_bytes())
+            return self._load(entry_id)
         except (OSError, ValueError, TypeError, KeyError):
             return None
 
@@ -217,7 +281,7 @@ class Outbox:
         raise UsageError(f"{text!r} matches several outbox entries.", hint=f"Known: {known}.")
 
     def data(self, entry: Entry) -> bytes:
-        return self._data_path(entry.id).read_bytes()
+        return read_regular(self._data_path(entry.id))
 
     # -- changing ------------------------------------------------------------------------
 
@@ -226,11 +290,15 @@ class Outbox:
         """Hold the entry's lock; yields its current state, or None when another process
         holds it or it is gone. Nothing else may change or send the entry meanwhile."""
         try:
-            fd = os.open(self._data_path(entry_id), os.O_RDONLY)
+            # O_NONBLOCK: a FIFO put in the message file's place must not block the flush.
+            fd = os.open(self._data_path(entry_id), os.O_RDONLY | os.O_NONBLOCK)
         except FileNotFoundError:
             yield None
             return
         try:
+            if not stat.S_ISREG(os.fstat(fd).st_mode):
+                yield None  # not a message file: entries() reports it, nobody sends it
+                return
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:

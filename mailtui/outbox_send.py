@@ -173,10 +173,11 @@ def default_outbox() -> Outbox:
 def queue_prepared(outbox: Outbox, prepared: Prepared, error: MailError) -> Entry:
     """The exact bytes and envelope into the outbox, durably, with why they wait."""
     from mailtui.outbox_flush import maybe_delivered
-    from mailtui.outbox_queue import HELD, HELD_REASON
 
     reason = " ".join(str(error).split())
-    entry = outbox.add(
+    # Held from the first write: a crash between "queued" and "held" must not let the next
+    # flush resend a message the server may have taken.
+    return outbox.add(
         prepared.data,
         prepared.envelope_from,
         prepared.recipients,
@@ -186,12 +187,8 @@ def queue_prepared(outbox: Outbox, prepared: Prepared, error: MailError) -> Entr
         reason=reason,
         subject=_subject(prepared.data),
         attempts=1,  # the send that just failed; the first retry is due at once
+        held=maybe_delivered(error),
     )
-    if maybe_delivered(error):
-        with outbox.claim(entry.id) as claimed:
-            held = f"{reason} — {HELD_REASON.format(id=entry.id)}"
-            entry = outbox.save((claimed or entry)._replace(state=HELD, last_error=held))
-    return entry
 
 
 def copy_or_owe(outbox: Outbox, prepared: Prepared, prompt: Prompt | None) -> tuple[str, ...]:

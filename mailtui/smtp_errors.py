@@ -120,7 +120,11 @@ def errors_named(profile: Profile, stage: list[str]) -> Iterator[None]:
         raise ConnectError(
             f"{where} closed the connection during {stage[0]}.",
             stage=stage[0],
-            hint=port_hint(profile) if stage[0] == STAGE_GREETING else "try again later",
+            hint=port_hint(profile)
+            if stage[0] == STAGE_GREETING
+            else MAY_HAVE_BEEN_DELIVERED
+            if stage[0] == STAGE_DATA
+            else "try again later",
         ) from None
     except smtplib.SMTPResponseException as exc:
         code = exc.smtp_code
@@ -164,8 +168,18 @@ def errors_named(profile: Profile, stage: list[str]) -> Iterator[None]:
         ) from None
 
 
+# Without the server's reply to the final dot nobody knows whether it took the message
+# (RFC 5321 §6.1): a blind retry is the classic duplicate, so the hint says to look first.
+MAY_HAVE_BEEN_DELIVERED = (
+    "the message may have been delivered all the same: check the recipient's mailbox or "
+    "the Sent folder before you try again later"
+)
+
+
 def timed_out(profile: Profile, stage: str) -> ConnectError:
     hint = "the server is slow or unreachable; try again later, or raise timeout"
+    if stage == STAGE_DATA:
+        hint = f"{MAY_HAVE_BEEN_DELIVERED}, or raise timeout"
     if stage == STAGE_GREETING and not profile.ssl:
         hint = "a server that never greets may expect TLS first: try ssl = true (port 465)"
     return ConnectError(

@@ -12,6 +12,7 @@ import contextlib
 import json
 import os
 import re
+import stat
 import tempfile
 from pathlib import Path
 from typing import Any, NamedTuple, Protocol
@@ -49,8 +50,8 @@ class FileTokenStore:
     def load(self, profile: str) -> TokenSet | None:
         path = self.path(profile)
         try:
-            with path.open("rb") as handle:
-                raw = handle.read(MAX_TOKEN_FILE_BYTES + 1)
+            # O_NONBLOCK: a FIFO in the file's place must not block every send forever.
+            fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
         except FileNotFoundError:
             return None
         except OSError as exc:
@@ -58,6 +59,9 @@ class FileTokenStore:
                 f"Cannot read the token file {path}: {exc.strerror}.",
                 hint="Check its permissions, or sign in again.",
             ) from None
+        with os.fdopen(fd, "rb") as handle:
+            _check_private(path, os.fstat(fd))
+            raw = handle.read(MAX_TOKEN_FILE_BYTES + 1)
         try:
             return TokenSet.from_json(json.loads(raw.decode("utf-8")))
         except (UnicodeDecodeError, ValueError):
@@ -77,6 +81,21 @@ class FileTokenStore:
 
     def where(self, profile: str) -> str:
         return f"file {locations.display_path(self.path(profile))}"
+
+
+def _check_private(path: Path, info: os.stat_result) -> None:
+    """Only a plain file that nobody else can read holds tokens (as a password file)."""
+    if not stat.S_ISREG(info.st_mode):
+        raise ConfigError(
+            f"The token file {path} is not a regular file.",
+            hint="Remove it, then run `mailtui auth login` again.",
+        )
+    mode = stat.S_IMODE(info.st_mode)
+    if mode & 0o077:
+        raise ConfigError(
+            f"The token file {path} is readable by group or others (mode {mode:04o}).",
+            hint=f"Run: chmod 600 {path}   (and sign in again if others may have read it).",
+        )
 
 
 def _write_private(path: Path, text: str) -> None:

@@ -17,7 +17,7 @@ import time
 from typing import TYPE_CHECKING
 
 from mailtui import locations
-from mailtui.errors import EX_OK
+from mailtui.errors import EX_OK, EX_TEMPFAIL
 
 if TYPE_CHECKING:
     from mailtui.config import Config, Profile
@@ -60,13 +60,14 @@ def run(args: argparse.Namespace, config: Config) -> int:
     courier = OutboxCourier(config, store, _terminal_prompt())
     if action is None:
         outbox.recover()
-        return list_entries(outbox.entries())
+        code = list_entries(outbox.entries(), bool(outbox.problems))
+        return _problems(outbox, code)
     if action == "flush":
         name = getattr(args, "profile", None)
         if name:
             config.profile(name)  # an unknown profile is a clear error, not "nothing to do"
         attempts = outbox_flush.flush(outbox, courier, profile=name, now_flag=args.now)
-        if not attempts:
+        if not attempts and not outbox.problems:
             print("Nothing was due." if outbox.count() else "The outbox is empty.")
     elif action == "drop":
         attempts = [outbox_flush.drop(outbox, courier, args.id)]
@@ -74,7 +75,18 @@ def run(args: argparse.Namespace, config: Config) -> int:
         attempts = [outbox_flush.retry(outbox, courier, args.id)]
     for notice in store.notices:
         _say(notice)
-    return report(attempts)
+    return _problems(outbox, report(attempts))
+
+
+def _problems(outbox, code: int) -> int:  # type: ignore[no-untyped-def]
+    """Entries the outbox could not read: said, left untouched, and the exit code says a
+    message still waits (75) unless something worse happened."""
+    for entry_id, why in outbox.problems.items():
+        _say(
+            f"warning: outbox entry {entry_id} is left as it is: {why}. Look at it, then "
+            "move it aside or restore it."
+        )
+    return EX_TEMPFAIL if outbox.problems and code == EX_OK else code
 
 
 def report(attempts: list[Attempt]) -> int:
@@ -97,9 +109,10 @@ def describe(attempt: Attempt) -> str:
     return line
 
 
-def list_entries(entries: list[Entry]) -> int:
+def list_entries(entries: list[Entry], unreadable: bool = False) -> int:
     if not entries:
-        print("The outbox is empty.")
+        if not unreadable:
+            print("The outbox is empty.")
         return EX_OK
     now = time.time()
     print(f"{'ID':<23} {'AGE':>5} {'TRIES':>5}  {'STATE':<8} {'SIZE':>7}  RECIPIENTS")
