@@ -4,11 +4,12 @@ an error: only the server knows what the account may send as."""
 
 from __future__ import annotations
 
-from email.utils import getaddresses
 from typing import Any
 
 
 def _addr_spec(text: str) -> str:
+    from email.utils import getaddresses  # on use: not before the composer's first frame
+
     pairs = getaddresses([text])
     return pairs[0][1].strip().lower() if pairs and pairs[0][1] else ""
 

@@ -23,6 +23,7 @@ from mailtui.errors import MailError
 from mailtui.lifecycle import Outcome, Prepared
 
 if TYPE_CHECKING:
+    from mailtui.draft_mail import AttachmentParts
     from mailtui.outbox_send import Queued
     from mailtui.store import Store
     from mailtui.transport import StageCallback, Transcript
@@ -102,9 +103,9 @@ class DraftKeeper:
         # Touched only on the writer thread; the UI reads them after flush().
         self.key: str | None = None
         self._last: tuple[Draft, str] | None = None
-        from mailtui.draft_mail import AttachmentParts
-
-        self._parts = AttachmentParts()  # attachments encoded once, on the writer thread
+        # Attachments encoded once, made on the writer thread at the first save: importing
+        # the email package here would cost the composer's first frame.
+        self._parts: AttachmentParts | None = None
         self.failing = False
         self.last_failure = ""  # the sentence for the last write that failed
 
@@ -129,8 +130,9 @@ class DraftKeeper:
                         self._store.remove_draft(self.key)
                     self.key = None
                 else:
-                    from mailtui.draft_mail import draft_bytes
+                    from mailtui.draft_mail import AttachmentParts, draft_bytes
 
+                    self._parts = self._parts or AttachmentParts()
                     data = draft_bytes(draft, profile, self._parts)
                     self.key = self._store.save_draft_bytes(data, self.key).key
             except Exception as exc:

@@ -14,19 +14,25 @@ import itertools
 import os
 import stat
 import time
-from email import policy as email_policy
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
 if TYPE_CHECKING:
     from email.message import EmailMessage
+    from email.policy import Policy
 
-# Drafts: LF line ends, as mutt writes them (sent copies keep the wire's CRLF); no folding,
-# so a long attachment path or raw value reads back exactly as it was written.
-DRAFT_POLICY = email_policy.default.clone(max_line_length=None)
 FILE_MODE = 0o600
 FOLDER_MODE = 0o700
 _counter = itertools.count()
+
+
+def draft_policy() -> Policy:
+    """Drafts: LF line ends, as mutt writes them (sent copies keep the wire's CRLF); no
+    folding, so a long attachment path or raw value reads back exactly as it was written.
+    Made on use: the composer's first frame loads no email package."""
+    from email import policy
+
+    return policy.default.clone(max_line_length=None)
 
 
 class Stored(NamedTuple):
@@ -95,7 +101,7 @@ class Store:
         return Stored(key, target)
 
     def save_draft(self, message: EmailMessage, key: str | None = None) -> Stored:
-        return self.save_draft_bytes(message.as_bytes(policy=DRAFT_POLICY), key)
+        return self.save_draft_bytes(message.as_bytes(policy=draft_policy()), key)
 
     def save_draft_bytes(self, data: bytes, key: str | None = None) -> Stored:
         return self._write("drafts", data, "D", key)

@@ -127,7 +127,8 @@ class ComposeParts:
         from mailtui.widgets.address_input import AddressInput
 
         if isinstance(event.input, AddressInput):
-            self._check_addresses(event.input)
+            # After the refresh: a value set at start is checked once the frame is drawn.
+            self.call_after_refresh(self._check_addresses, event.input)
 
     def _check_addresses(self, field: Input) -> None:
         """Name each invalid address of every field under the fields, with the reason: a
