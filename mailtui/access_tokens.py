@@ -98,28 +98,16 @@ class TokenSource:
 
 def run_token_command(account: OAuthAccount) -> str:
     """The first line the command prints; bounded in time. Its output is never shown."""
-    import subprocess  # here, not at the top: most sends never run a command
+    from mailtui.credentials import run_secret_command
 
-    timeout = min(account.timeout, TOKEN_COMMAND_TIMEOUT)
     where = f"Profile {account.profile!r}: oauth2_token_command"
-    hint = "Run the command by hand to see what it says (e.g. that it needs a new sign-in)."
-    try:
-        done = subprocess.run(
-            account.token_command,
-            shell=True,
-            capture_output=True,
-            timeout=timeout,
-            stdin=subprocess.DEVNULL,
-        )
-    except subprocess.TimeoutExpired:
-        raise ConfigError(
-            f"{where} did not finish within {timeout:g} s.",
-            hint="Check that it does not wait for input (a browser, a pinentry).",
-        ) from None
-    if done.returncode != 0:
-        # Neither stdout nor stderr is shown: either may carry a token.
-        raise ConfigError(f"{where} failed with exit status {done.returncode}.", hint=hint)
-    lines = done.stdout.decode("utf-8", "replace").splitlines()
+    lines = run_secret_command(
+        account.token_command,
+        where,
+        min(account.timeout, TOKEN_COMMAND_TIMEOUT),
+        waits_for="a browser, a pinentry",
+        hint="Run the command by hand to see what it says (e.g. that it needs a new sign-in).",
+    )
     token = lines[0].strip() if lines else ""
     if not token or len(token) > 16_384 or any(c.isspace() for c in token):
         raise ConfigError(

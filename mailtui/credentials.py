@@ -50,33 +50,39 @@ def resolve_password(profile: Profile, prompt: Callable[[Profile], str] | None =
 
 def run_password_command(profile: Profile) -> str:
     """First line of the command's output, as msmtp's passwordeval does; bounded in time."""
-    import subprocess  # here, not at the top: most sends never run a command
-
-    timeout = min(profile.timeout, PASSWORD_COMMAND_TIMEOUT)  # finite: config refuses inf
     where = f"Profile {profile.name!r}: password_command"
-    try:
-        done = subprocess.run(
-            profile.password_command,
-            shell=True,
-            capture_output=True,
-            timeout=timeout,
-            stdin=subprocess.DEVNULL,
-        )
-    except subprocess.TimeoutExpired:
-        raise ConfigError(
-            f"{where} did not finish within {timeout:g} s.",
-            hint="Check that it does not wait for input (a locked keyring, a pinentry).",
-        ) from None
-    if done.returncode != 0:
-        # Neither its stdout nor its stderr is shown: either may hold the secret (a helper that
-        # prints the password and then fails, a shell trace). The exit status says enough.
-        raise ConfigError(
-            f"{where} failed with exit status {done.returncode}.",
-            hint="Run the command by hand to see what it needs.",
-        )
-    lines = done.stdout.decode("utf-8", "replace").splitlines()
+    lines = run_secret_command(
+        profile.password_command,
+        where,
+        min(profile.timeout, PASSWORD_COMMAND_TIMEOUT),  # finite: config refuses inf
+        waits_for="a locked keyring, a pinentry",
+        hint="Run the command by hand to see what it needs.",
+    )
     if not lines or not lines[0]:
         raise ConfigError(
             f"{where} printed nothing.", hint="It must print the password on its first line."
         )
     return lines[0]
+
+
+def run_secret_command(
+    command: str, where: str, timeout: float, *, waits_for: str, hint: str
+) -> list[str]:
+    """The lines a secret-printing command writes (password_command, oauth2_token_command),
+    bounded in time. Neither its output nor its errors are ever shown: either may hold the
+    secret (a helper that prints it and then fails, a shell trace). The exit status says
+    enough."""
+    import subprocess  # here, not at the top: most sends never run a command
+
+    try:
+        done = subprocess.run(
+            command, shell=True, capture_output=True, timeout=timeout, stdin=subprocess.DEVNULL
+        )
+    except subprocess.TimeoutExpired:
+        raise ConfigError(
+            f"{where} did not finish within {timeout:g} s.",
+            hint=f"Check that it does not wait for input ({waits_for}).",
+        ) from None
+    if done.returncode != 0:
+        raise ConfigError(f"{where} failed with exit status {done.returncode}.", hint=hint)
+    return done.stdout.decode("utf-8", "replace").splitlines()

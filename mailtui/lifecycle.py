@@ -182,14 +182,19 @@ def send_or_keep(prepared: Prepared, store: Store, **options: object) -> Outcome
     try:
         return send_prepared(prepared, store, **options)  # type: ignore[arg-type]
     except MailError as exc:
-        try:
-            exc.draft_path = str(keep_draft(prepared, store))
-        except OSError as write_error:
-            exc.draft_error = (
-                f"the message could NOT be kept as a draft in {store.root / 'drafts'}: "
-                f"{write_error.strerror or write_error}"
-            )
+        keep_for_error(prepared, store, exc)
         raise
+
+
+def keep_for_error(prepared: Prepared, store: Store, exc: MailError) -> None:
+    """Keep the message as a new draft and note on `exc` where, or why it could not be."""
+    try:
+        exc.draft_path = str(keep_draft(prepared, store))
+    except OSError as write_error:
+        exc.draft_error = (
+            f"the message could NOT be kept as a draft in {store.root / 'drafts'}: "
+            f"{write_error.strerror or write_error}"
+        )
 
 
 def _keep_for_refused(

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from mailtui import locations
 from mailtui.errors import EX_TEMPFAIL, ConfigError, MailError
-from mailtui.lifecycle import Outcome, Prepared, keep_draft, send_prepared
+from mailtui.lifecycle import Outcome, Prepared, keep_for_error, send_prepared
 
 if TYPE_CHECKING:
     from mailtui.config import Config, Profile
@@ -146,13 +146,7 @@ def send_or_queue(
                     store.remove_draft(draft_key)  # the outbox holds it; `drop` gives it back
                 return queued
         if draft_key is None and keep_on_failure:
-            try:
-                exc.draft_path = str(keep_draft(prepared, store))
-            except OSError as write_error:
-                exc.draft_error = (
-                    f"the message could NOT be kept as a draft in {store.root / 'drafts'}: "
-                    f"{write_error.strerror or write_error}"
-                )
+            keep_for_error(prepared, store, exc)
         raise
     # The server took it: from here on only warnings can be added (DESIGN §1).
     try:
