@@ -7,8 +7,6 @@ in the same folder, fsync, rename), so an interrupted save leaves the old file o
 from __future__ import annotations
 
 import contextlib
-import os
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -16,6 +14,7 @@ from typing import Any
 import tomlkit
 from tomlkit.items import Table
 
+from mailtui import atomic_file
 from mailtui.errors import ConfigError
 
 
@@ -169,26 +168,10 @@ STALE_TEMP_SECONDS = 60
 
 
 def write_atomically(path: Path, text: str) -> None:
-    """Temp file beside the target, fsync, rename: readers see the old or the new, never half."""
+    """The config file replaced whole (atomic_file.py), after sweeping dead writers' temps."""
     path.parent.mkdir(parents=True, exist_ok=True)
     _remove_stale_temp_files(path)
-    fd, temp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            os.fchmod(handle.fileno(), 0o600)
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temp_name, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(temp_name)
-        raise
-    dir_fd = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(dir_fd)
-    finally:
-        os.close(dir_fd)
+    atomic_file.write_atomically(path, text.encode("utf-8"))
 
 
 def _remove_stale_temp_files(path: Path) -> None:

@@ -23,6 +23,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import NamedTuple
 
+from mailtui.atomic_file import fsync_folder, write_atomically
 from mailtui.errors import UsageError
 
 QUEUED = "queued"
@@ -123,31 +124,6 @@ def backoff(attempts: int) -> float:
     return min(FIRST_BACKOFF * 2 ** max(attempts - 1, 0), MAX_BACKOFF)
 
 
-def write_atomically(path: Path, data: bytes) -> None:
-    """Temp file in the same folder, fsync, rename, fsync the folder: old or new, never half."""
-    temp = path.with_name(f".{path.name}.{os.urandom(4).hex()}.tmp")
-    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            temp.unlink()
-        raise
-    _fsync_dir(path.parent)
-
-
-def _fsync_dir(folder: Path) -> None:
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
 def _new_id(now: float) -> str:
     stamp = time.strftime("%Y%m%d-%H%M%S", time.gmtime(now))
     return f"{stamp}-{os.urandom(3).hex()}"
@@ -210,7 +186,7 @@ class Outbox:
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(temp, self._data_path(entry_id))
-        _fsync_dir(self.root / "cur")
+        fsync_folder(self.root / "cur")
         entry = Entry(
             id=entry_id,
             kind=kind,
@@ -318,7 +294,7 @@ class Outbox:
         """Remove the entry: the state file first (the commit), then its bytes."""
         with contextlib.suppress(FileNotFoundError):
             self._state_path(entry.id).unlink()
-        _fsync_dir(self.root / "state")
+        fsync_folder(self.root / "state")
         with contextlib.suppress(FileNotFoundError):
             self._data_path(entry.id).unlink()
 

@@ -8,12 +8,10 @@ written atomically. `MAILTUI_TOKEN_STORE=file` or `=keyring` forces the choice (
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import re
 import stat
-import tempfile
 from pathlib import Path
 from typing import Any, NamedTuple, Protocol
 
@@ -99,18 +97,10 @@ def _check_private(path: Path, info: os.stat_result) -> None:
 
 
 def _write_private(path: Path, text: str) -> None:
-    """0600 from the first byte (mkstemp), fsync, rename: never a readable or half file."""
-    fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(temp)
-        raise
+    """0600 from the first byte, fsync, rename: never a readable or half file."""
+    from mailtui.atomic_file import write_atomically
+
+    write_atomically(path, text.encode("utf-8"))
 
 
 class KeyringTokenStore:
