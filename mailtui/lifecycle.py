@@ -176,18 +176,9 @@ def keep_draft(prepared: Prepared, store: Store, key: str | None = None) -> Path
     return store.save_draft_bytes(prepared.original or prepared.data, key).path
 
 
-def send_or_keep(prepared: Prepared, store: Store, **options: object) -> Outcome:
-    """send_prepared for a face with no draft of its own (the CLI): on failure the message is
-    kept as a new draft and the error says where, or why it could not be kept."""
-    try:
-        return send_prepared(prepared, store, **options)  # type: ignore[arg-type]
-    except MailError as exc:
-        keep_for_error(prepared, store, exc)
-        raise
-
-
 def keep_for_error(prepared: Prepared, store: Store, exc: MailError) -> None:
-    """Keep the message as a new draft and note on `exc` where, or why it could not be."""
+    """For a face with no draft of its own (the CLI): keep the message that failed as a new
+    draft and note on `exc` where, or why it could not be kept."""
     try:
         exc.draft_path = str(keep_draft(prepared, store))
     except OSError as write_error:

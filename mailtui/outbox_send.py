@@ -127,7 +127,7 @@ def send_or_queue(
     **options: Any,
 ) -> Outcome | Queued:
     """send_prepared, the server's Sent copy after 250, and the outbox on a temporary
-    failure when `queue`. Other failures raise as send_or_keep does: without a draft_key
+    failure when `queue`. Other failures raise: without a draft_key
     (the CLI) the message is kept as a new draft and the error says where, unless
     `keep_on_failure` is false (a caller that keeps its own input, as sendmail does)."""
     prompt = remembering(password_prompt)

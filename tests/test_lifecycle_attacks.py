@@ -373,7 +373,8 @@ def test_a_transcript_that_breaks_after_the_final_250_does_not_fail_the_send(smt
     so the first write after it (the 250 line) gets EPIPE. The server has the message: the
     outcome must be a success with a sent copy, never an error that keeps a draft to resend."""
     from mailtui.config import load_config
-    from mailtui.lifecycle import prepare, send_or_keep
+    from mailtui.lifecycle import prepare
+    from mailtui.outbox_send import send_or_queue
     from mailtui.store import Store
     from mailtui.transport import Transcript
 
@@ -386,7 +387,7 @@ def test_a_transcript_that_breaks_after_the_final_250_does_not_fail_the_send(smt
     path.write_text(profile_toml(server))
     prepared = prepare(Draft(to=("a@example.com",), body="hi"), load_config(path).profile(None))
     store = Store(tmp_path / "data")
-    outcome = send_or_keep(prepared, store, transcript=Transcript(sink))
+    outcome = send_or_queue(prepared, store, transcript=Transcript(sink))
     assert len(server.messages) == 1
     assert outcome.accepted == ("a@example.com",)
     assert store.drafts() == []

@@ -89,7 +89,8 @@ async def test_no_output_channel_ever_shows_the_password(
     from mailtui.config import load_config
     from mailtui.draft import Draft
     from mailtui.errors import MailError
-    from mailtui.lifecycle import prepare, send_or_keep
+    from mailtui.lifecycle import prepare
+    from mailtui.outbox_send import send_or_queue
     from mailtui.store import Store
 
     seen: list[str] = []
@@ -111,7 +112,7 @@ async def test_no_output_channel_ever_shows_the_password(
             profile = load_config(config).profile()
             try:
                 prepared = prepare(Draft(to=("a@example.com",), body="x"), profile)
-                send_or_keep(prepared, Store(home / "data2"))
+                send_or_queue(prepared, Store(home / "data2"))
             except MailError as exc:
                 seen += [str(exc), repr(exc), exc.message, exc.hint, exc.reply]
         assert server.handler.seen_auth  # the exchanges really happened
@@ -167,7 +168,8 @@ async def test_no_output_channel_ever_shows_an_access_or_refresh_token(
     from mailtui.config import load_config
     from mailtui.draft import Draft
     from mailtui.errors import MailError
-    from mailtui.lifecycle import prepare, send_or_keep
+    from mailtui.lifecycle import prepare
+    from mailtui.outbox_send import send_or_queue
     from mailtui.sasl import oauthbearer_response
     from mailtui.store import Store
 
@@ -206,7 +208,7 @@ async def test_no_output_channel_ever_shows_an_access_or_refresh_token(
             prepared = prepare(
                 Draft(to=("a@example.com",), body="x"), load_config(config).profile()
             )
-            send_or_keep(prepared, Store(home / "data2"))
+            send_or_queue(prepared, Store(home / "data2"))
         except MailError as exc:
             seen += [str(exc), repr(exc), exc.message, exc.hint, exc.reply]
         assert any(not a.accepted for a in server.handler.bearer_attempts)
@@ -290,7 +292,8 @@ def test_a_535_echoing_the_password_is_scrubbed_everywhere(
     from mailtui.config import load_config
     from mailtui.draft import Draft
     from mailtui.errors import MailError
-    from mailtui.lifecycle import prepare, send_or_keep
+    from mailtui.lifecycle import prepare
+    from mailtui.outbox_send import send_or_queue
     from mailtui.store import Store
 
     raw = raw_server(echoing_server(mechanism))
@@ -305,7 +308,7 @@ def test_a_535_echoing_the_password_is_scrubbed_everywhere(
     seen += [result.out, result.err]
     try:
         prepared = prepare(Draft(to=("a@example.com",), body="x"), load_config(config).profile())
-        send_or_keep(prepared, Store(home))
+        send_or_queue(prepared, Store(home))
     except MailError as exc:
         seen += [str(exc), repr(exc), exc.message, exc.hint, exc.reply]
     everything = "\n".join(seen)
