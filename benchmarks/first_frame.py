@@ -91,10 +91,8 @@ def _drain(fd: int) -> None:
         os.close(fd)
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=15)
-    runs = parser.parse_args().runs
+def compare_in_terminal(ours: str, baseline: str, runs: int) -> tuple[float, float]:
+    """Both child programs alternated in a fresh home with no config; the two medians (ms)."""
     compile_package()
     with tempfile.TemporaryDirectory() as home:
         env = {
@@ -105,9 +103,14 @@ def main() -> None:
             "TERM": "xterm-256color",
         }
         env.pop("MAILTUI_CONFIG", None)
-        ours, theirs = compare(
-            lambda: first_frame(MAILTUI_CHILD, env), lambda: first_frame(LABEL_CHILD, env), runs
-        )
+        return compare(lambda: first_frame(ours, env), lambda: first_frame(baseline, env), runs)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=15)
+    runs = parser.parse_args().runs
+    ours, theirs = compare_in_terminal(MAILTUI_CHILD, LABEL_CHILD, runs)
     report(
         [
             ("runs each", f"{runs} (alternated, 100x34 pseudo-terminal)"),

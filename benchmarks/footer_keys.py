@@ -9,14 +9,12 @@ Target: ratio <= 1.15 (and the footer is built once: see tests/test_composer.py)
 from __future__ import annotations
 
 import argparse
-import os
 import sys
-import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import compare, compile_package, report  # noqa: E402
-from first_frame import first_frame  # noqa: E402
+from _common import report  # noqa: E402
+from first_frame import compare_in_terminal  # noqa: E402
 
 # Each child signals once the footer holds its keys and they have been drawn.
 SIGNAL = """
@@ -99,21 +97,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=15)
     runs = parser.parse_args().runs
-    compile_package()
-    with tempfile.TemporaryDirectory() as home:
-        env = {
-            **os.environ,
-            "HOME": home,
-            "XDG_CONFIG_HOME": f"{home}/config",
-            "XDG_DATA_HOME": f"{home}/data",
-            "TERM": "xterm-256color",
-        }
-        env.pop("MAILTUI_CONFIG", None)
-        ours, theirs = compare(
-            lambda: first_frame(MAILTUI_CHILD, env),
-            lambda: first_frame(SAME_WIDGETS_CHILD, env),
-            runs,
-        )
+    ours, theirs = compare_in_terminal(MAILTUI_CHILD, SAME_WIDGETS_CHILD, runs)
     report(
         [
             ("runs each", f"{runs} (alternated, 100x34 pseudo-terminal)"),
