@@ -17,7 +17,7 @@ from mailtui import __version__, locations
 from mailtui.cli_help import epilog
 from mailtui.commands import HANDLERS as COMMAND_HANDLERS
 from mailtui.commands import add_parsers as add_command_parsers
-from mailtui.commands import profiles_import, with_mailto
+from mailtui.commands import command_named, profiles_handler, with_mailto
 from mailtui.config import Config, Profile, load_config
 from mailtui.draft import Draft
 from mailtui.errors import EX_OK, ConfigError, MailError, MessageError, UsageError
@@ -108,7 +108,8 @@ def _message_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--attach", action="append", default=[], metavar="PATH", help=attach)
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(wanted: str | None = None) -> argparse.ArgumentParser:
+    """Every parser; with `wanted` (the command on the line) only those it needs."""
     about = "A terminal mail composer with a verified SMTP engine. No COMMAND: the composer."
     after = epilog(locations.config_path())  # exit codes, the config file
     parser = _Parser(prog=PROG, description=about, epilog=after, formatter_class=_RawFormatter)
@@ -142,14 +143,13 @@ def build_parser() -> argparse.ArgumentParser:
     profiles = commands.add_parser("profiles", help="list the configured profiles")
     _common(profiles, suppress=True)
     profiles.add_argument("--names", action="store_true", help="only the names (for completion)")
-    profiles_import.add_parser(profiles)  # profiles import-cement (commands/profiles_import.py)
-    add_command_parsers(commands)  # sendmail, reply, forward, edit, compose, auth (commands/)
+    add_command_parsers(commands, profiles, wanted)  # sendmail, …, profiles import-cement
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = with_mailto(sys.argv[1:] if argv is None else argv)  # `mailtui mailto:...`
-    args = build_parser().parse_args(argv)
+    args = build_parser(command_named(argv)).parse_args(argv)
     try:
         if args.command is None:
             return _composer(args)
@@ -158,8 +158,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             _say(f"warning: {warning}")
         handler = {"send": _send, "preview": _preview, "check": _check, "profiles": _profiles}
         handler.update(COMMAND_HANDLERS)
-        if profiles_import.wanted(args):
-            handler["profiles"] = profiles_import.run
+        handler["profiles"] = profiles_handler(args, _profiles)
         return handler[args.command](args, config)
     except MailError as exc:
         _report(exc)
