@@ -155,7 +155,12 @@ def recover_attachments(
     missing = [p for p in draft.attachments if not Path(p).expanduser().is_file()]
     if not missing:
         return draft, []
-    from mailtui.message_file import attachment_bytes, new_attachment_folder, write_private
+    from mailtui.message_file import (
+        attachment_bytes,
+        new_attachment_folder,
+        safe_name,
+        write_private,
+    )
 
     parts: dict[str, list[EmailMessage]] = {}
     for part in message.iter_attachments():
@@ -167,8 +172,14 @@ def recover_attachments(
         if path not in missing or not parts.get(name):
             paths.append(path)
             continue
-        folder = folder or new_attachment_folder(data_root)
-        kept = write_private(folder, name, attachment_bytes(parts[name].pop(0)))
+        try:
+            folder = folder or new_attachment_folder(data_root)
+            safe = safe_name(name, len(paths) + 1)
+            kept = write_private(folder, safe, attachment_bytes(parts[name].pop(0)))
+        except OSError as exc:  # the draft still opens; its copy stays inside the draft file
+            paths.append(path)
+            notes.append(f"{path} is gone and its copy could not be written out: {exc}")
+            continue
         paths.append(str(kept))
         notes.append(f"{path} is gone; the copy kept in the draft is used: {kept}")
     return draft._replace(attachments=tuple(paths)), notes

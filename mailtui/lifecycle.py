@@ -51,13 +51,18 @@ class Prepared(NamedTuple):
 
     def sent_copy_bytes(self) -> bytes:
         """The record of what was sent: the wire bytes, with the Bcc line in front."""
+        return b"".join(self.sent_copy_parts())
+
+    def sent_copy_parts(self) -> tuple[bytes, bytes]:
+        """The same record as (Bcc line, wire bytes), to be written without joining them:
+        a big message is not copied once more only to put one line in front of it."""
         if not self.bcc:
-            return self.data
+            return b"", self.data
         from email import policy
 
         chosen = policy.SMTPUTF8 if self.smtputf8 else policy.SMTP
         header = chosen.header_factory("Bcc", ", ".join(self.bcc))
-        return header.fold(policy=chosen.clone(max_line_length=998)).encode() + self.data
+        return header.fold(policy=chosen.clone(max_line_length=998)).encode(), self.data
 
 
 def prepare(draft: Draft, profile: Profile) -> Prepared:
@@ -140,7 +145,7 @@ def send_prepared(
     try:
         # sent_copy = "imap" or "none": no copy here (the IMAP one is made by outbox_send).
         if profile.sent_copy.lower() in ("maildir", "both"):
-            sent_copy = store.store_sent_bytes(prepared.sent_copy_bytes()).path
+            sent_copy = store.store_sent_bytes(*prepared.sent_copy_parts()).path
     except Exception as exc:
         warnings.append(f"The message was sent, but its copy in sent/ was not stored: {exc}")
     refused_draft = refused_only = None

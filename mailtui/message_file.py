@@ -89,7 +89,7 @@ def body_text(message: EmailMessage) -> str:
     return ""
 
 
-def _safe_name(name: str, number: int) -> str:
+def safe_name(name: str, number: int) -> str:
     """A file name that stays inside its folder and shows nothing odd in a listing."""
     name = Path(name.replace("\\", "/")).name
     name = re.sub(r"[\x00-\x1f\x7f]", "", name).strip().lstrip(".")
@@ -133,7 +133,7 @@ def carry_attachments(message: EmailMessage, data_root: Path) -> tuple[str, ...]
     paths = []
     for number, part in enumerate(parts, 1):
         default = f"attachment-{number}.eml" if part.get_content_type() == "message/rfc822" else ""
-        name = _safe_name(part.get_filename() or default, number)
+        name = safe_name(part.get_filename() or default, number)
         paths.append(str(write_private(folder, name, attachment_bytes(part))))
     return tuple(paths)
 

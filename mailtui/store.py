@@ -75,7 +75,7 @@ class Store:
 
     # -- writing -----------------------------------------------------------------------------
 
-    def _write(self, name: str, data: bytes, flags: str, key: str | None) -> Stored:
+    def _write(self, name: str, data: tuple[bytes, ...], flags: str, key: str | None) -> Stored:
         box = self.folder(name)
         existing = self._find(name, key) if key is not None else None
         if key is None:
@@ -90,7 +90,7 @@ class Store:
             fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE)
         try:
             with os.fdopen(fd, "wb") as handle:
-                handle.write(data)
+                handle.writelines(data)
                 handle.flush()
                 os.fsync(handle.fileno())
             os.replace(temp, target)  # the new file is in place before the old one goes
@@ -104,10 +104,11 @@ class Store:
         return self.save_draft_bytes(message.as_bytes(policy=draft_policy()), key)
 
     def save_draft_bytes(self, data: bytes, key: str | None = None) -> Stored:
-        return self._write("drafts", data, "D", key)
+        return self._write("drafts", (data,), "D", key)
 
-    def store_sent_bytes(self, data: bytes) -> Stored:
-        return self._write("sent", data, "S", None)
+    def store_sent_bytes(self, *chunks: bytes) -> Stored:
+        """The sent copy: the chunks one after the other, in one file."""
+        return self._write("sent", chunks, "S", None)
 
     def remove_draft(self, key: str) -> None:
         found = self._find("drafts", key)

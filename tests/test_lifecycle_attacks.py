@@ -523,3 +523,23 @@ async def test_a_preview_under_a_modal_when_the_send_ends_does_not_stay_behind(
         await pilot.pause()
         assert app.screen.id == "compose", [s.id for s in app.screen_stack]
     assert len(gate.messages) == 1
+
+
+async def test_a_restored_draft_whose_attachment_cannot_be_written_out_still_opens(make_app, home):
+    """The recovered copy has nowhere to go (a file where the attachments folder would be):
+    the draft opens all the same and says so; its bytes stay in the draft file."""
+    from mailtui.draft_mail import draft_to_message
+    from mailtui.store import Store
+
+    gone = home / "report.pdf"
+    gone.write_bytes(b"%PDF only copy")
+    draft = Draft(to=("a@example.com",), body="see attached", attachments=(str(gone),))
+    Store(data_dir(home)).save_draft(draft_to_message(draft, "test"))
+    gone.unlink()
+    (data_dir(home) / "attachments").write_text("not a folder")
+    app = make_app(profile_toml(None, port=1))
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: app.composer.current_draft().body == "see attached")
+        assert app.composer.current_draft().attachments == (str(gone),)
+        shown = " ".join(str(n.message) for n in app._notifications)
+        assert "could not be written out" in shown
