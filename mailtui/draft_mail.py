@@ -23,6 +23,7 @@ from mailtui.message import (
     parse_addresses,
     read_attachment,
 )
+from mailtui.serialize import serialize
 from mailtui.store import draft_policy
 
 PROFILE_HEADER = "X-Mailtui-Profile"
@@ -209,7 +210,7 @@ class AttachmentParts:
             add_attachment(holder, attachment)
             (part,) = holder.iter_attachments()
             del part["MIME-Version"]
-            self._parts[key] = part.as_bytes(policy=draft_policy())
+            self._parts[key] = serialize(part, draft_policy())
         return self._parts[key]
 
     def keep_only(self, paths: tuple[str, ...]) -> None:
@@ -224,13 +225,13 @@ def draft_bytes(draft: Draft, profile: str, parts: AttachmentParts) -> bytes:
     encoded = [b for path in draft.attachments if (b := parts.part(path)) is not None]
     parts.keep_only(draft.attachments)
     if not encoded:
-        return message.as_bytes(policy=draft_policy())
+        return serialize(message, draft_policy())
     for _ in encoded:  # placeholders, so the email package writes the multipart structure
         message.add_attachment(b"", maintype="application", subtype="octet-stream")
     boundary = f"=_mailtui_{secrets.token_hex(16)}"
     message.set_boundary(boundary)
     delimiter = f"--{boundary}\n".encode()
-    pieces = message.as_bytes(policy=draft_policy()).split(delimiter)
+    pieces = serialize(message, draft_policy()).split(delimiter)
     head, text = pieces[0], pieces[1]  # the rest are the placeholders
     spliced = [head, delimiter, text]
     for part in encoded:

@@ -31,6 +31,7 @@ from mailtui.header_checks import (
     verify_headers,
 )
 from mailtui.input_files import DEFAULT_MAX_MESSAGE_SIZE, read_input_file
+from mailtui.serialize import serialize
 
 # The message is built with LF line ends (so encoded text decodes to what was typed) and
 # 7bit transfer encodings (so it passes any server, 8BITMIME or not); CRLF comes at wire time.
@@ -87,7 +88,7 @@ class BuiltMessage(NamedTuple):
     def as_bytes(self) -> bytes:
         """The exact bytes that go after DATA (CRLF line ends, Bcc absent)."""
         chosen = WIRE_POLICY_UTF8 if self.needs_smtputf8 else WIRE_POLICY
-        return self.message.as_bytes(policy=chosen)
+        return serialize(self.message, chosen)
 
     def with_bcc(self) -> EmailMessage:
         """The copy kept in sent/: the same message, plus the Bcc header for the record."""

@@ -101,7 +101,9 @@ class Store:
         return Stored(key, target)
 
     def save_draft(self, message: EmailMessage, key: str | None = None) -> Stored:
-        return self.save_draft_bytes(message.as_bytes(policy=draft_policy()), key)
+        from mailtui.serialize import serialize
+
+        return self.save_draft_bytes(serialize(message, draft_policy()), key)
 
     def save_draft_bytes(self, data: bytes, key: str | None = None) -> Stored:
         return self._write("drafts", (data,), "D", key)
