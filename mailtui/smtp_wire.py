@@ -7,6 +7,7 @@
   them, ReplyTooLong ends the conversation (smtplib would collect an endless `250-` reply).
 - AUTH encodes user name and password as UTF-8 (RFC 4616), where smtplib insists on ASCII.
 - The transcript leaves out every AUTH payload and scrubs every form of the password.
+- No DNS lookup for the EHLO name (see `ehlo_name`).
 """
 
 from __future__ import annotations
@@ -59,6 +60,19 @@ class Transcript:
             self._sink(printable(self._scrubber.scrub(line)))
 
 
+def ehlo_name(sock: socket.socket) -> str:
+    """What this end calls itself in EHLO (RFC 5321 4.1.4): the host name when the system
+    gives it fully qualified, else the address literal of this end of the connection. Never a
+    DNS lookup: smtplib asks the resolver (getfqdn) before any deadline runs, so a broken
+    resolver stalled every send for seconds, and the lookup cost every send time."""
+    name = socket.gethostname()
+    labels = name.split(".")
+    if len(labels) > 1 and name.isascii() and all(x.replace("-", "").isalnum() for x in labels):
+        return name
+    address = sock.getsockname()[0]
+    return f"[IPv6:{address}]" if ":" in address else f"[{address}]"
+
+
 class BoundedSMTP(smtplib.SMTP):
     """One SMTP connection whose stages end by their deadlines. `implicit_tls` set: TLS from
     the first byte (SMTPS). The hooks let the session see each step as it passes."""
@@ -74,7 +88,7 @@ class BoundedSMTP(smtplib.SMTP):
         self._buffer = b""
         self._buffer_sock: socket.socket | None = None
         self.deadline = time.monotonic() + timeout
-        super().__init__(timeout=timeout)
+        super().__init__(timeout=timeout, local_hostname="localhost")  # named once connected
 
     def start_stage(self) -> None:
         self.deadline = time.monotonic() + self.timeout
@@ -98,6 +112,7 @@ class BoundedSMTP(smtplib.SMTP):
         except BaseException:
             sock.close()  # a pin mismatch, say: the socket is not smtplib's yet to close
             raise
+        self.local_hostname = ehlo_name(sock)
         return sock
 
     def send(self, s: str | bytes) -> None:

@@ -55,6 +55,12 @@ class Handler:
     # Not `auth_*`: aiosmtpd would take such a handler attribute for an AUTH mechanism.
     seen_auth: list[str] = field(default_factory=list)
     password: str = PASSWORD  # the one password the server accepts for USERNAME
+    ehlo_names: list[str] = field(default_factory=list)
+
+    async def handle_EHLO(self, server, session, envelope, hostname, responses):  # noqa: N802
+        self.ehlo_names.append(hostname)
+        session.host_name = hostname  # what aiosmtpd does itself when there is no hook
+        return responses
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: N802
         if address in self.rcpt_replies:

@@ -333,3 +333,25 @@ def test_a_tls_handshake_trickled_at_1_byte_per_second_ends_bounded(
     assert "during TLS" in result.err
     assert elapsed < 2 * TIMEOUT + 1, elapsed
     assert upstream.messages == [] and len(maildir_files(home, "drafts")) == 1
+
+
+@pytest.mark.parametrize("hostname", ["laptop", "laptop.example.org", "bad_name.example", "ü.x"])
+def test_no_resolver_is_asked_for_the_ehlo_name(
+    hostname, smtp_server, write_config, run, monkeypatch
+):
+    """smtplib looked up the host's FQDN before any deadline ran: a broken resolver stalled
+    every send. The EHLO name is now the host name when fully qualified, else the address
+    literal of this end of the connection, and no lookup happens at all."""
+
+    def no_lookup(*args: object) -> None:
+        raise AssertionError("a DNS lookup for the EHLO name")
+
+    monkeypatch.setattr(socket, "getfqdn", no_lookup)
+    monkeypatch.setattr(socket, "gethostbyaddr", no_lookup)
+    monkeypatch.setattr(socket, "gethostname", lambda: hostname)
+    server = smtp_server()
+    write_config(profile_toml(None, port=server.port))
+    result = run(*SEND)
+    assert result.code == 0, result.err
+    expected = hostname if hostname == "laptop.example.org" else "[127.0.0.1]"
+    assert server.handler.ehlo_names == [expected]
