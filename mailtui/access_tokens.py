@@ -7,16 +7,17 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from typing import Any, NamedTuple
+from typing import Any
 
 from mailtui.errors import AuthError, ConfigError
 from mailtui.oauth2 import OAuth2Settings, OAuthError, TokenSet, relogin_hint
+from mailtui.records import Record
 from mailtui.tokens import TokenStore, token_store
 
 TOKEN_COMMAND_TIMEOUT = 30.0
 
 
-class OAuthAccount(NamedTuple):
+class OAuthAccount(Record):
     """What sign-in needs from a profile."""
 
     profile: str
@@ -35,7 +36,7 @@ def oauth_account(profile: Any) -> OAuthAccount | None:
     return OAuthAccount(profile.name, profile.username, settings, command, profile.timeout)
 
 
-class AccessToken(NamedTuple):
+class AccessToken(Record):
     token: str
     refreshed: bool
 

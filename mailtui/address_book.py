@@ -21,7 +21,8 @@ import subprocess
 import time
 from collections.abc import Iterable
 from pathlib import Path
-from typing import NamedTuple
+
+from mailtui.records import Record
 
 # A sent copy's headers fit well within this; reading more would read attachments.
 MAX_HEADER_BYTES = 64 * 1024
@@ -32,7 +33,7 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _SPECIALS = re.compile(r'[][\\()<>@,:;".]')
 
 
-class Candidate(NamedTuple):
+class Candidate(Record):
     address: str
     name: str = ""
     comment: str = ""

@@ -8,14 +8,14 @@ composer can name the address under the field instead of colouring the whole fie
 from __future__ import annotations
 
 import re
-from typing import NamedTuple
 
 from mailtui.errors import MailError
+from mailtui.records import Record
 
 _DOMAIN_LABEL = re.compile(r"^(?!-)(?:[^\W_]|-)+(?<!-)$")
 
 
-class AddressProblem(NamedTuple):
+class AddressProblem(Record):
     address: str  # the address as typed
     reason: str  # why it cannot be sent to, e.g. "has no @domain"
 

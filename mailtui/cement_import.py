@@ -10,9 +10,10 @@ import configparser
 import json
 from email.utils import getaddresses
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any
 
 from mailtui.errors import ConfigError, InputFileError
+from mailtui.records import Record
 
 SECTIONS = {"mail.smtp": "smtp", "mail.dummy": "dummy"}
 _TRUE = {"true", "yes", "on", "1"}
@@ -25,13 +26,13 @@ _BOOL_KEYS = ("ssl", "tls", "auth")
 KNOWN_KEYS = {"from", "from_addr", "port", "timeout", *_STRING_KEYS, *_LIST_KEYS, *_BOOL_KEYS}
 
 
-class ReportLine(NamedTuple):
+class ReportLine(Record):
     kind: str  # "translated", "dropped", "changed"
     key: str
     text: str
 
 
-class CementImport(NamedTuple):
+class CementImport(Record):
     section: str
     values: dict[str, Any]  # the profile's keys, ready for ConfigDocument.add_profile
     report: list[ReportLine]

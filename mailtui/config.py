@@ -13,7 +13,9 @@ import os
 import stat
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any
+
+from mailtui.records import Record
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -32,11 +34,12 @@ if TYPE_CHECKING:
 DUMMY_PROFILE_NAME = "dummy"
 
 
-# Records are NamedTuples, not dataclasses: on the CLI send path the dataclass machinery
-# (and the inspect module it loads) cost ~10 ms of a ~100 ms run. See benchmarks/cli_send.py.
+# Records (mailtui.records: NamedTuple's syntax, a plain namedtuple underneath), not
+# dataclasses: on the CLI send path the dataclass machinery (and the inspect module it loads)
+# cost ~10 ms of a ~100 ms run. See benchmarks/cli_send.py.
 # The fields are PROFILE_SCHEMA's, in its order with its defaults (tests/test_config.py holds
 # them equal); written out so readers and type checkers see them.
-class Profile(NamedTuple):
+class Profile(Record):
     """One SMTP profile. Field names are Cement's `[mail.smtp]` keys plus mailtui's own."""
 
     name: str
@@ -162,7 +165,7 @@ TOP_LEVEL_KEYS = (
 )
 
 
-class Config(NamedTuple):
+class Config(Record):
     path: Path | None
     profiles: dict[str, Profile]
     default_profile: str

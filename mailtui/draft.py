@@ -5,10 +5,10 @@ Kept apart from message.py so the composer can start without loading the email p
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from mailtui.records import Record
 
 
-class Draft(NamedTuple):
+class Draft(Record):
     """What a person composed, as text, before anything is checked."""
 
     from_addr: str = ""

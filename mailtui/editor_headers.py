@@ -8,16 +8,15 @@ kept whole in the body. Every problem comes back as a sentence naming the line.
 
 from __future__ import annotations
 
-from typing import NamedTuple
-
 from mailtui.draft import Draft
 from mailtui.errors import MailError
+from mailtui.records import Record
 
 EDITOR_FIELDS = ("From", "To", "Cc", "Bcc", "Subject")
 _ATTRIBUTES = {"from": "from_addr", "to": "to", "cc": "cc", "bcc": "bcc", "subject": "subject"}
 
 
-class EditedText(NamedTuple):
+class EditedText(Record):
     draft: Draft
     problems: tuple[str, ...]  # empty when everything parsed and validated
 

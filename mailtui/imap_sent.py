@@ -16,10 +16,11 @@ import imaplib
 import re
 import ssl
 from collections.abc import Callable
-from typing import Any, NamedTuple
+from typing import Any
 
 from mailtui.config import Profile
 from mailtui.errors import AuthError, ConfigError, ConnectError, MailError, ProtocolError, TlsError
+from mailtui.records import Record
 from mailtui.tls import format_fingerprint, tls_context
 from mailtui.transport import StageReport
 
@@ -32,7 +33,7 @@ STAGE_APPEND = "IMAP APPEND"
 SECURITIES = ("ssl", "starttls")
 
 
-class ImapSettings(NamedTuple):
+class ImapSettings(Record):
     """The IMAP side of a profile, with the defaults the issue gives."""
 
     host: str

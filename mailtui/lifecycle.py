@@ -18,11 +18,12 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING
 
 from mailtui.config import Profile
 from mailtui.draft import Draft
 from mailtui.errors import EX_OK, MailError, exit_code_for_refusals
+from mailtui.records import Record
 
 if TYPE_CHECKING:
     from mailtui.message import BuiltMessage
@@ -30,7 +31,7 @@ if TYPE_CHECKING:
     from mailtui.transport import StageCallback, Transcript
 
 
-class Prepared(NamedTuple):
+class Prepared(Record):
     """What the preview shows and the send sends: built once, never rebuilt."""
 
     data: bytes  # exactly the bytes after DATA (CRLF line ends, no Bcc header)
@@ -85,7 +86,7 @@ def prepare(draft: Draft, profile: Profile) -> Prepared:
     )
 
 
-class Outcome(NamedTuple):
+class Outcome(Record):
     """What happened to a message the server took (all or some of its recipients)."""
 
     prepared: Prepared

@@ -15,7 +15,6 @@ from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 from pathlib import Path
-from typing import NamedTuple
 
 from mailtui.config import Profile
 from mailtui.draft import Draft, subject_with_prefix
@@ -31,6 +30,7 @@ from mailtui.header_checks import (
     verify_headers,
 )
 from mailtui.input_files import DEFAULT_MAX_MESSAGE_SIZE, read_input_file
+from mailtui.records import Record
 from mailtui.serialize import serialize
 
 # The message is built with LF line ends (so encoded text decodes to what was typed) and
@@ -48,7 +48,7 @@ WIRE_POLICY_UTF8 = policy.SMTPUTF8.clone(cte_type="7bit", max_line_length=998)
 _DOMAIN_LABEL = re.compile(r"^(?!-)(?:[^\W_]|-)+(?<!-)$")
 
 
-class Attachment(NamedTuple):
+class Attachment(Record):
     filename: str
     content_type: str
     data: bytes  # b"" once it is in a built message: the encoded copy there is the one kept
@@ -58,7 +58,7 @@ class Attachment(NamedTuple):
         return f"Attachment({self.filename!r}, {self.content_type!r}, {self.size} bytes)"
 
 
-class BuiltMessage(NamedTuple):
+class BuiltMessage(Record):
     """A validated message: the headers as sent, the envelope, and the bytes after DATA."""
 
     message: EmailMessage  # no Bcc header: it never travels

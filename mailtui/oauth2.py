@@ -9,10 +9,11 @@ import base64
 import hashlib
 import secrets
 import time
-from typing import Any, NamedTuple
+from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 from mailtui.errors import AuthError, ConfigError
+from mailtui.records import Record
 
 PROVIDERS = ("google", "microsoft", "custom")
 REFRESH_MARGIN = 60.0  # refresh an access token this many seconds before it expires
@@ -43,7 +44,7 @@ ENDPOINT_KEYS = (
 TABLE_KEYS = ("provider", "client_id", "client_secret", "scopes", "tenant", *ENDPOINT_KEYS)
 
 
-class OAuth2Settings(NamedTuple):
+class OAuth2Settings(Record):
     """A profile's `[profiles.NAME.oauth2]` table, with the provider's presets filled in."""
 
     provider: str = "custom"
@@ -136,7 +137,7 @@ def _b64url(raw: bytes) -> str:
     return base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii")
 
 
-class Pkce(NamedTuple):
+class Pkce(Record):
     verifier: str
     challenge: str
     method: str = "S256"
@@ -208,7 +209,7 @@ def device_token_form(settings: OAuth2Settings, device_code: str) -> dict[str, s
     return {"grant_type": DEVICE_GRANT, "device_code": device_code, **_client(settings)}
 
 
-class TokenSet(NamedTuple):
+class TokenSet(Record):
     """What sign-in leaves behind. Never printed: repr shows only whether each token is there."""
 
     access_token: str

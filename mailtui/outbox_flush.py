@@ -15,7 +15,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import NamedTuple, Protocol
+from typing import Protocol
 
 from mailtui.errors import (
     EX_NOUSER,
@@ -37,6 +37,7 @@ from mailtui.outbox_queue import (
     Outbox,
     backoff,
 )
+from mailtui.records import Record
 
 Clock = Callable[[], float]
 
@@ -48,7 +49,7 @@ HELD_OUTCOME = "held"
 DROPPED = "dropped"
 
 
-class Delivered(NamedTuple):
+class Delivered(Record):
     accepted: tuple[str, ...]
     refused: dict[str, tuple[int, str]]
     warnings: tuple[str, ...] = ()
@@ -74,7 +75,7 @@ class Courier(Protocol):
         """Seconds after which a queued message goes to drafts (queue_max_age)."""
 
 
-class Attempt(NamedTuple):
+class Attempt(Record):
     """What one flush did with one entry."""
 
     entry: Entry

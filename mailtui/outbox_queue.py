@@ -21,10 +21,10 @@ import stat
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import NamedTuple
 
 from mailtui.atomic_file import fsync_folder, write_atomically
 from mailtui.errors import UsageError
+from mailtui.records import Record
 
 QUEUED = "queued"
 SENDING = "sending"
@@ -45,7 +45,7 @@ HELD_REASON = (
 )
 
 
-class Entry(NamedTuple):
+class Entry(Record):
     id: str
     kind: str
     profile: str

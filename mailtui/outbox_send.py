@@ -17,11 +17,12 @@ import re
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any
 
 from mailtui import locations
 from mailtui.errors import EX_TEMPFAIL, ConfigError, MailError
 from mailtui.lifecycle import Outcome, Prepared, keep_for_error, send_prepared
+from mailtui.records import Record
 
 if TYPE_CHECKING:
     from mailtui.config import Config, Profile
@@ -68,7 +69,7 @@ def max_age(profile: Profile | None) -> float:
 # -- sending -------------------------------------------------------------------------------
 
 
-class Queued(NamedTuple):
+class Queued(Record):
     """The message did not leave now; it waits in the outbox."""
 
     entry: Entry

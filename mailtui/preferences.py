@@ -16,7 +16,9 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any
+
+from mailtui.records import Record
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -28,7 +30,7 @@ from mailtui.errors import ConfigError
 TOP_LEVEL_KEYS = ("theme", "keymap", "address_book_command", "attachment_words")
 
 
-class Preferences(NamedTuple):
+class Preferences(Record):
     theme: str = ""
     keymap: dict[str, str] = {}  # noqa: RUF012 - NamedTuple defaults are never mutated here
     address_book_command: str = ""

@@ -8,15 +8,16 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from typing import Any, NamedTuple
+from typing import Any
 
 from mailtui.draft import Draft
+from mailtui.records import Record
 from mailtui.signature import signature_start
 
 DEFAULT_ATTACHMENT_WORDS = ("attached", "attachment", "enclosed", "angehängt", "ci-joint")
 
 
-class PresendWarning(NamedTuple):
+class PresendWarning(Record):
     check: str  # "attachment", "subject" or "from": stable, for tests and styling
     text: str  # a sentence for people
 

@@ -11,9 +11,10 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable
-from typing import Any, NamedTuple
+from typing import Any
 
 from mailtui.errors import ConfigError
+from mailtui.records import Record
 
 # A check on a value already of the right type: None when fine, else (problem, hint).
 Check = Callable[[Any], "tuple[str, str] | None"]
@@ -23,7 +24,7 @@ Check = Callable[[Any], "tuple[str, str] | None"]
 KINDS = ("text", "password", "choice", "bool", "int", "number", "list", "table")
 
 
-class Field(NamedTuple):
+class Field(Record):
     key: str
     type: type
     default: Any

@@ -17,12 +17,12 @@ from collections.abc import Sequence
 from datetime import datetime, timezone
 from email.headerregistry import Address
 from email.utils import format_datetime, make_msgid
-from typing import NamedTuple
 
 from mailtui.config import Profile
 from mailtui.errors import MessageError
 from mailtui.lifecycle import Prepared
 from mailtui.message import parse_addresses
+from mailtui.records import Record
 
 MAX_LINE_OCTETS = 998  # RFC 5322 §2.1.1, without the CRLF
 _FIELD_NAME = re.compile(rb"^[!-9;-~]+$")  # printable ASCII except colon
@@ -30,7 +30,7 @@ _NOT_ON_THE_WIRE = {b"bcc", b"resent-bcc"}
 _EMPTY_GROUP = re.compile(r"^[^:<>@\"]*:\s*;?\s*$")
 
 
-class Field(NamedTuple):
+class Field(Record):
     """One header field: its name and its physical lines (no line ends), folding kept."""
 
     name: bytes
@@ -44,7 +44,7 @@ class Field(NamedTuple):
         return joined.decode("utf-8", "replace").strip()
 
 
-class RawMessage(NamedTuple):
+class RawMessage(Record):
     fields: tuple[Field, ...]
     body: bytes  # line ends already CRLF
     original: bytes  # exactly what was given

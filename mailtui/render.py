@@ -4,9 +4,10 @@ and the envelope. All three come from the same Prepared the transport sends."""
 from __future__ import annotations
 
 from email.message import EmailMessage
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING
 
 from mailtui.message import BuiltMessage, format_addresses
+from mailtui.records import Record
 
 if TYPE_CHECKING:
     from mailtui.lifecycle import Prepared
@@ -123,7 +124,7 @@ ELIDE_OVER_LINES = 24  # a part body longer than this is shown as its first and 
 KEEP_HEAD, KEEP_TAIL = 8, 3
 
 
-class Elision(NamedTuple):
+class Elision(Record):
     """Lines [start, end) of the source, one part's middle, left out of the view."""
 
     start: int

@@ -10,7 +10,6 @@ import re
 from email.headerregistry import Address
 from email.message import EmailMessage
 from pathlib import Path
-from typing import NamedTuple
 
 from mailtui.config import Config, Profile
 from mailtui.draft import Draft
@@ -23,6 +22,7 @@ from mailtui.message_file import (
     new_attachment_folder,
     write_private,
 )
+from mailtui.records import Record
 
 _REPLY_PREFIX = re.compile(r"^\s*(?:re\s*(?:\[\d+\])?\s*:\s*)+", re.IGNORECASE)
 _FORWARD_PREFIX = re.compile(r"^\s*(?:fwd?\s*:\s*)+", re.IGNORECASE)
@@ -30,7 +30,7 @@ FORWARD_RULE = "---------- Forwarded message ----------"
 MAX_REFERENCES_CHARACTERS = 900  # well inside any header limit, and the 998-octet line
 
 
-class Sender(NamedTuple):
+class Sender(Record):
     """The profile to answer with, and which of its addresses the message was sent to."""
 
     profile: Profile

@@ -16,7 +16,8 @@ from __future__ import annotations
 import base64
 import binascii
 import contextlib
-from typing import NamedTuple
+
+from mailtui.records import Record
 
 MECHANISMS = ("auto", "plain", "login", "cram-md5", "xoauth2", "oauthbearer")
 OAUTH_MECHANISMS = ("oauthbearer", "xoauth2")
@@ -53,7 +54,7 @@ def oauthbearer_response(user: str, token: str, host: str = "", port: int = 0) -
     return (f"n,a={_saslname(user)}," + "".join(f"\x01{p}" for p in pairs) + "\x01\x01").encode()
 
 
-class BearerError(NamedTuple):
+class BearerError(Record):
     """What a server says when it refuses a bearer token (RFC 7628 §3.2.2)."""
 
     status: str  # "401" / "invalid_token" and the like

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import smtplib
 from collections.abc import Callable
-from typing import Any, NamedTuple
+from typing import Any
 
 from mailtui.errors import AuthError
+from mailtui.records import Record
 from mailtui.sasl import (
     PASSWORD_MECHANISMS,
     BearerError,
@@ -26,7 +27,7 @@ from mailtui.sasl import (
 STAGE_AUTH = "AUTH"
 
 
-class SignedIn(NamedTuple):
+class SignedIn(Record):
     mechanism: str  # lower case: "xoauth2", "plain", ...
     refreshed: bool  # the access token was refreshed for this sign-in
 

@@ -15,7 +15,9 @@ import os
 import stat
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING
+
+from mailtui.records import Record
 
 if TYPE_CHECKING:
     from email.message import EmailMessage
@@ -35,7 +37,7 @@ def draft_policy() -> Policy:
     return policy.default.clone(max_line_length=None)
 
 
-class Stored(NamedTuple):
+class Stored(Record):
     key: str
     path: Path
 

@@ -13,11 +13,12 @@ import os
 import re
 import stat
 from pathlib import Path
-from typing import Any, NamedTuple, Protocol
+from typing import Any, Protocol
 
 from mailtui import locations
 from mailtui.errors import ConfigError
 from mailtui.oauth2 import TokenSet
+from mailtui.records import Record
 
 KEYRING_TOKEN_SERVICE = "mailtui-oauth2"
 KEYRING_PASSWORD_SERVICE = "mailtui"
@@ -158,7 +159,7 @@ def token_store() -> TokenStore:
     return KeyringTokenStore(keyring) if keyring is not None else FileTokenStore()
 
 
-class TokenStatus(NamedTuple):
+class TokenStatus(Record):
     stored: bool
     where: str
     expires_at: float

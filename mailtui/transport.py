@@ -15,7 +15,6 @@ import smtplib
 import socket
 import ssl
 from collections.abc import Callable
-from typing import NamedTuple
 
 from mailtui.config import Profile
 from mailtui.credentials import signs_in_with_oauth2
@@ -28,6 +27,7 @@ from mailtui.errors import (
     TlsError,
     exit_code_for_reply,
 )
+from mailtui.records import Record
 from mailtui.redact import Scrubber, printable
 from mailtui.sasl import bearer_forms
 from mailtui.smtp_auth import SignedIn, sign_in
@@ -59,20 +59,20 @@ from mailtui.tls import (
 StageCallback = Callable[[str], None]
 
 
-class SendResult(NamedTuple):
+class SendResult(Record):
     accepted: tuple[str, ...]
     refused: dict[str, tuple[int, str]]
     warnings: tuple[str, ...] = ()
 
 
-class StageReport(NamedTuple):
+class StageReport(Record):
     stage: str
     ok: bool
     detail: str
     hint: str = ""
 
 
-class CheckReport(NamedTuple):
+class CheckReport(Record):
     stages: list[StageReport]
     error: MailError | None
 

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import NamedTuple
 
 from mailtui import locations
 from mailtui.config import Config, Profile, load_config
 from mailtui.errors import EX_OK, ConfigError, MailError, UsageError
+from mailtui.records import Record
 
 USAGE = (
     "usage: mailtui sendmail [-t] [-i | -oi] [-f ADDR] [-F NAME] [--profile NAME] "
@@ -36,7 +36,7 @@ Bcc and Resent-Bcc never leave this machine; Date and Message-ID are added when 
 IGNORED = {"-i", "-oi", "-odi", "-odb", "-oem", "-oep", "-v", "-m", "-om"}
 
 
-class Options(NamedTuple):
+class Options(Record):
     use_headers: bool = False
     sender: str = ""
     full_name: str = ""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from typing import TYPE_CHECKING, BinaryIO, NamedTuple
+from typing import TYPE_CHECKING, BinaryIO
 
 from textual import on
 from textual.app import ComposeResult
@@ -15,6 +15,8 @@ from textual.screen import ModalScreen
 from textual.widgets import Label, OptionList, Static
 from textual.widgets.option_list import Option
 
+from mailtui.records import Record
+
 if TYPE_CHECKING:
     from email.message import Message
 
@@ -22,7 +24,7 @@ if TYPE_CHECKING:
     from mailtui.store import Store, Stored
 
 
-class DraftSummary(NamedTuple):
+class DraftSummary(Record):
     key: str
     when: datetime
     to: str

@@ -4,16 +4,16 @@ it is."""
 
 from __future__ import annotations
 
-from typing import NamedTuple
-
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Label, Static
 
+from mailtui.records import Record
 
-class KeyGroup(NamedTuple):
+
+class KeyGroup(Record):
     title: str
     rows: list[tuple[str, str]]  # (key as shown, what it does)
 
