@@ -143,6 +143,7 @@ class PreviewScreen(Screen[None]):
     @work(thread=True, exclusive=True, exit_on_error=False, group="prepare")
     def _prepare(self, draft: Draft, profile: Profile) -> None:
         from mailtui.lifecycle import prepare
+        from mailtui.lifecycle_threads import ENCODING
         from mailtui.render import (
             render_dummy,
             render_envelope,
@@ -152,21 +153,22 @@ class PreviewScreen(Screen[None]):
         )
         from mailtui.widgets.line_view import widest
 
-        try:
-            prepared = prepare(draft, profile)
-        except MailError as exc:
-            self.post_message(self.PreparationFailed(exc))
-            return
-        assert prepared.built is not None
-        source, elisions = source_lines(prepared)
-        texts = {
-            "dummy": split_lines(render_dummy(prepared.built) + "\n"),
-            "source": shown_lines(source, elisions, set()),
-            "envelope": split_lines(render_envelope(prepared)),
-            "html": split_lines(prepared.built.html or NO_HTML),
-        }
-        # Widths are measured here, off the UI thread, which then only draws visible lines.
-        views = {view_id: (lines, widest(lines)) for view_id, lines in texts.items()}
+        with ENCODING:
+            try:
+                prepared = prepare(draft, profile)
+            except MailError as exc:
+                self.post_message(self.PreparationFailed(exc))
+                return
+            assert prepared.built is not None
+            source, elisions = source_lines(prepared)
+            texts = {
+                "dummy": split_lines(render_dummy(prepared.built) + "\n"),
+                "source": shown_lines(source, elisions, set()),
+                "envelope": split_lines(render_envelope(prepared)),
+                "html": split_lines(prepared.built.html or NO_HTML),
+            }
+            # Widths are measured here, off the UI thread, which then draws visible lines only.
+            views = {view_id: (lines, widest(lines)) for view_id, lines in texts.items()}
         message = self.MessagePrepared(prepared, views, source, widest(source), elisions)
         self.post_message(message)
 
