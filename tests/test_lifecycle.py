@@ -405,29 +405,37 @@ async def test_editor_failures_are_said_and_leave_the_body(case, make_app, tmp_p
         assert app.is_running
 
 
+@pytest.mark.parametrize("size", [200_000, 20 * 1024 * 1024], ids=["200 kB", "20 MiB"])
 async def test_source_view_elides_long_parts_and_expands_them_on_request(
-    smtp_server, make_app, tmp_path
+    size, smtp_server, make_app, tmp_path, home
 ):
     """A big attachment shows as its first and last lines; `e` shows the whole part, and
-    then the view is again exactly the bytes the server receives."""
+    then the view is again exactly the bytes the server receives, and the sent copy is
+    those bytes with the Bcc line in front."""
     server = smtp_server()
     big = tmp_path / "big.bin"
-    big.write_bytes(os.urandom(200_000))
+    big.write_bytes(os.urandom(size))
     app = make_app(profile_toml(server))
     async with app.run_test(size=SIZE) as pilot:
         await fill_message(pilot)
         app.composer.add_attachment(str(big))
         await pilot.press("ctrl+s")
-        await wait_for(pilot, lambda: app.screen.id == "preview" and app.screen.prepared)
+        await wait_for(
+            pilot, lambda: app.screen.id == "preview" and app.screen.prepared, timeout=60
+        )
         await pilot.press("2")
         view = app.screen.query_one("#source-text")
         assert len(view.lines) < 80
         assert any("not shown: press e" in line for line in view.lines)
         await pilot.press("e")
         full = view.lines
+        assert len(full) > size // 57
         await pilot.press("y")
-        await wait_for(pilot, lambda: len(server.messages) == 1 and not app.sending)
-    assert "".join(f"{line}\r\n" for line in full).encode() == server.messages[0].data
+        await wait_for(pilot, lambda: len(server.messages) == 1 and not app.sending, timeout=60)
+    received = server.messages[0].data
+    assert "".join(f"{line}\r\n" for line in full).encode() == received
+    (sent,) = maildir_files(home, "sent")
+    assert sent.read_bytes() == b"Bcc: hidden@example.com\r\n" + received
 
 
 async def test_edit_headers_puts_the_fields_in_the_editor_and_reads_them_back(
