@@ -5,6 +5,10 @@ them; prints medians and ratios.
     python benchmarks/cli_send.py [--runs 15]
 
 Targets (issue 12): ratio <= 1.15 against the smtplib script, and faster than msmtp.
+
+A third pair measures the floor under any Python command of this kind: the same smtplib
+script, also importing tomllib and argparse (what reading a TOML config and parsing options
+load), against the plain script.
 """
 
 from __future__ import annotations
@@ -64,6 +68,13 @@ def main() -> None:
             ("mailtui send, median", f"{ours:.1f} ms"),
             ("smtplib script, median", f"{theirs:.1f} ms"),
             ("ratio", f"{ours / theirs:.2f}  (target <= 1.15)"),
+        ]
+        floor = [sys.executable, "-c", "import tomllib, argparse\n" + BASELINE, str(port)]
+        floor_ms, plain = compare(lambda: timed(floor, env), lambda: timed(baseline, env), runs)
+        rows += [
+            ("script + tomllib, argparse, median", f"{floor_ms:.1f} ms"),
+            ("smtplib script, median (2nd round)", f"{plain:.1f} ms"),
+            ("floor ratio", f"{floor_ms / plain:.2f}  (no mailtui code at all)"),
         ]
         msmtp = shutil.which("msmtp")
         if msmtp:

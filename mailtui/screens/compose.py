@@ -18,6 +18,7 @@ from textual.timer import Timer
 from textual.widgets import Input, Label, Static, TextArea
 
 from mailtui.draft import Draft, subject_with_prefix
+from mailtui.screens.compose_drafts import ComposeDrafts
 from mailtui.screens.compose_parts import ComposeParts
 from mailtui.screens.compose_sending import ComposeSending
 from mailtui.screens.events import DraftNotSaved
@@ -35,7 +36,7 @@ AUTOSAVE_SECONDS = 1.0
 HIDDEN_FIELDS = ("reply_to", "html", "headers", "defaults_applied")
 
 
-class ComposeScreen(ComposeParts, ComposeSending, Screen):
+class ComposeScreen(ComposeDrafts, ComposeParts, ComposeSending, Screen):
     BINDINGS = [
         Binding("ctrl+s", "preview", "Preview", id="preview", priority=True),
         Binding("ctrl+t", "attach", "Attach", id="attach", priority=True),
@@ -170,44 +171,6 @@ class ComposeScreen(ComposeParts, ComposeSending, Screen):
         for field in self.query(AddressInput):
             self._check_addresses(field)
 
-    def _restore_latest_draft(self) -> bool:
-        drafts = self.host.store.drafts()
-        if drafts:
-            self.open_draft(drafts[-1].key, restored=len(drafts))
-        return bool(drafts)
-
-    def open_draft(self, key: str, restored: int = 0) -> None:
-        """Show the stored draft `key` and make it the one this composer keeps."""
-        from mailtui.screens.drafts import read_draft
-
-        host = self.host
-        stored = next((s for s in host.store.drafts() if s.key == key), None)
-        if stored is None or self._keeper is None:
-            self.notify("That draft is gone.", severity="warning")
-            return
-        loaded, problem = read_draft(host.store, stored)
-        if loaded is None:
-            self.notify(escape(problem), severity="warning", timeout=10)
-            return
-        draft, profile_name = loaded
-        if problem:  # attachments brought back from the draft's own copy
-            self.notify(escape(problem), title="Attachments", timeout=10)
-        note = ""
-        if profile_name and profile_name not in host.config.profiles:
-            note = (
-                f" It was written for profile {escape(profile_name)}, which no longer exists; "
-                f"it opens on {escape(host.profile.name)}."
-            )
-        elif profile_name and not host.explicit_profile and profile_name != host.profile.name:
-            host.switch_profile(profile_name)
-        self.fill(draft)
-        self._keeper.adopt(key, self.current_draft(), host.profile.name)
-        if restored:
-            more = f" ({restored - 1} more: f3 lists them)" if restored > 1 else ""
-            self.notify(f"Your last draft is back{more}.{note}", title="Draft restored")
-        elif note:
-            self.notify(note.strip(), severity="warning")
-
     def save_draft_now(self, wait: bool = False) -> bool:
         """Save what is on screen. With `wait`: False when it could not be written."""
         if self._save_timer is not None:
@@ -302,37 +265,6 @@ class ComposeScreen(ComposeParts, ComposeSending, Screen):
         self.app.push_screen(
             ChoiceModal("Send with which profile?", options, self.host.profile.name), chosen
         )
-
-    # -- drafts ------------------------------------------------------------------------------
-
-    def action_drafts(self) -> None:
-        from mailtui.screens.drafts import DraftsModal, summaries
-
-        self.save_draft_now(wait=True)
-        store = self.host.store
-        current = self._keeper.key if self._keeper is not None else None
-
-        def chosen(choice: tuple[str, str] | None) -> None:
-            if choice is None or self._keeper is None:
-                return
-            action, key = choice
-            if action == "new":
-                self._keeper.hand_over()  # the current draft stays in drafts/, untouched
-                self.new_message()
-            elif action == "open" and key != current:
-                self._keeper.hand_over()
-                self.open_draft(key)
-
-        listed = [d for d in summaries(store) if d.key != self._sending_key]
-
-        def delete(key: str) -> None:
-            if key == current and self._keeper is not None:
-                self._keeper.discard().result()
-                self.fill(Draft())
-            else:
-                store.remove_draft(key)
-
-        self.app.push_screen(DraftsModal(listed, current, delete), chosen)
 
     # -- actions -----------------------------------------------------------------------------
 

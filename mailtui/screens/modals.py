@@ -114,6 +114,19 @@ class ChoiceModal(ModalScreen[str | None]):
         self.dismiss(None)
 
 
+class WaitModal(ModalScreen[None]):
+    """Work under way that the screen below must not be touched during: it takes the keys
+    (the App's ctrl+q still quits) until whoever pushed it dismisses it."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__(id="wait-modal")
+        self.text = text
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="modal-box"):
+            yield Label(self.text, classes="modal-title", markup=False)
+
+
 class TextModal(ModalScreen[None]):
     """A block of text to read (the dummy handler's output), shown as it is."""
 
