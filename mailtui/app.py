@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING
 from textual import work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
-from textual.markup import escape
 from textual.screen import Screen
 
 from mailtui.config import Config, Profile, load_config
@@ -113,7 +112,7 @@ class MailtuiApp(App[None]):
 
         remember_theme(self, self.config_path, saved=self.theme)
         for warning in self.preference_warnings:
-            self.notify(escape(warning), title="Config", severity="warning", timeout=10)
+            self.notify(warning, title="Config", severity="warning", timeout=10, markup=False)
 
     def action_help(self) -> None:
         from mailtui.screens.keys import KeysScreen, key_groups
@@ -294,7 +293,7 @@ class MailtuiApp(App[None]):
 
     def on_outbox_flushed(self, event: OutboxFlushed) -> None:
         for line in event.lines:
-            self.notify(escape(line), title="Outbox", timeout=12)
+            self.notify(line, title="Outbox", timeout=12, markup=False)
         self.refresh_queue_status()
 
     def on_send_failed(self, event: SendFailed) -> None:
@@ -317,7 +316,7 @@ class MailtuiApp(App[None]):
 
     def _announce(self, outcome: Outcome) -> None:
         for warning in outcome.warnings:
-            self.notify(escape(warning), severity="warning", timeout=10)
+            self.notify(warning, severity="warning", timeout=10, markup=False)
         if outcome.dummy_text:
             from mailtui.screens.modals import TextModal
 
@@ -325,16 +324,17 @@ class MailtuiApp(App[None]):
                 TextModal("Dummy handler: nothing left this machine", outcome.dummy_text)
             )
             return
-        accepted = escape(", ".join(outcome.accepted))
+        accepted = ", ".join(outcome.accepted)
         if outcome.refused:
             refused = ", ".join(f"{r} ({code})" for r, (code, _) in outcome.refused.items())
             self.notify(
-                f"Sent to {accepted}. Refused: {escape(refused)}; a draft for them is kept.",
+                f"Sent to {accepted}. Refused: {refused}; a draft for them is kept.",
                 severity="warning",
                 timeout=15,
+                markup=False,
             )
         else:
-            self.notify(f"Sent to {accepted}.", title="Sent", timeout=8)
+            self.notify(f"Sent to {accepted}.", title="Sent", timeout=8, markup=False)
 
 
 def _preferences(config_path: Path) -> tuple[Preferences, list[str]]:

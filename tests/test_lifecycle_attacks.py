@@ -543,3 +543,22 @@ async def test_a_restored_draft_whose_attachment_cannot_be_written_out_still_ope
         assert app.composer.current_draft().attachments == (str(gone),)
         shown = " ".join(str(n.message) for n in app._notifications)
         assert "could not be written out" in shown
+
+
+async def test_notifications_show_names_with_brackets_and_backslashes_literally(
+    make_app, home
+):
+    """escape() doubles a backslash before "[" or at the end: notifications are plain text,
+    shown without markup."""
+    from textual.content import Content
+
+    from mailtui.draft_mail import draft_to_message
+    from mailtui.store import Store
+
+    Store(data_dir(home)).save_draft(draft_to_message(Draft(body="hi"), "[b]gone\\"))
+    app = make_app(profile_toml(None, port=1))
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: bool(app._notifications))
+        (note,) = app._notifications
+    shown = (Content.from_markup(note.message) if note.markup else Content(note.message)).plain
+    assert "written for profile [b]gone\\, which" in shown, shown

@@ -12,7 +12,6 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Container
 from textual.content import Content
-from textual.markup import escape
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Input, Label, Static, TextArea
@@ -105,7 +104,7 @@ class ComposeScreen(ComposeDrafts, ComposeParts, ComposeSending, Screen):
         elif host.start_empty or not self._restore_latest_draft():
             self.new_message()
         for notice in self._keeper.folder_notices():
-            self.notify(escape(notice), severity="warning", timeout=10)
+            self.notify(notice, severity="warning", timeout=10, markup=False)
 
     def on_unmount(self) -> None:
         if self._keeper is not None:
@@ -207,7 +206,9 @@ class ComposeScreen(ComposeDrafts, ComposeParts, ComposeSending, Screen):
         self._schedule_save()
 
     def on_draft_not_saved(self, event: DraftNotSaved) -> None:
-        self.notify(escape(event.reason), title="Draft not saved", severity="error", timeout=10)
+        self.notify(
+            event.reason, title="Draft not saved", severity="error", timeout=10, markup=False
+        )
 
     # -- profile -----------------------------------------------------------------------------
 
@@ -313,12 +314,12 @@ class ComposeScreen(ComposeDrafts, ComposeParts, ComposeSending, Screen):
             text = draft.body
         edited, problem = edit_text(self.app, text)
         if problem:
-            self.notify(escape(problem), title="Editor", severity="error", timeout=10)
+            self.notify(problem, title="Editor", severity="error", timeout=10, markup=False)
         elif edited is not None and with_headers:
             result = editor_text_to_draft(edited, draft)
             self.fill(result.draft)
             self._schedule_save()
             for said in result.problems:
-                self.notify(escape(said), title="Editor", severity="warning", timeout=10)
+                self.notify(said, title="Editor", severity="warning", timeout=10, markup=False)
         elif edited is not None:
             self.query_one("#body", TextArea).text = edited

@@ -11,7 +11,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from textual import work
-from textual.markup import escape
 from textual.message import Message
 
 from mailtui.draft import Draft
@@ -98,16 +97,16 @@ class ComposeDrafts:
     ) -> None:
         host = self.host
         if loaded is None or self._keeper is None:
-            self.notify(escape(problem), severity="warning", timeout=10)
+            self.notify(problem, severity="warning", timeout=10, markup=False)
             return
         draft, profile_name = loaded
         if problem:  # attachments brought back from the draft's own copy
-            self.notify(escape(problem), title="Attachments", timeout=10)
+            self.notify(problem, title="Attachments", timeout=10, markup=False)
         note = ""
         if profile_name and profile_name not in host.config.profiles:
             note = (
-                f" It was written for profile {escape(profile_name)}, which no longer exists; "
-                f"it opens on {escape(host.profile.name)}."
+                f" It was written for profile {profile_name}, which no longer exists; "
+                f"it opens on {host.profile.name}."
             )
         elif profile_name and not host.explicit_profile and profile_name != host.profile.name:
             host.switch_profile(profile_name)
@@ -115,9 +114,11 @@ class ComposeDrafts:
         self._keeper.adopt(key, self.current_draft(), host.profile.name)
         if restored:
             more = f" ({restored - 1} more: f3 lists them)" if restored > 1 else ""
-            self.notify(f"Your last draft is back{more}.{note}", title="Draft restored")
+            self.notify(
+                f"Your last draft is back{more}.{note}", title="Draft restored", markup=False
+            )
         elif note:
-            self.notify(note.strip(), severity="warning")
+            self.notify(note.strip(), severity="warning", markup=False)
 
     def action_drafts(self) -> None:
         from mailtui.screens.drafts import DraftsModal, summaries

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from textual.markup import escape
 from textual.widgets import Input, Static, TextArea
 
 from mailtui.draft import Draft
@@ -52,7 +51,9 @@ class ComposeParts:
         try:
             return profile_signature(self.host.profile, self.host.config_path.parent)
         except ConfigError as exc:
-            self.notify(escape(f"{exc.message} {exc.hint}"), title="Signature", severity="warning")
+            self.notify(
+                f"{exc.message} {exc.hint}", title="Signature", severity="warning", markup=False
+            )
             return ""
 
     def _signed(self, draft: Draft) -> Draft:
@@ -121,7 +122,7 @@ class ComposeParts:
         return self._address_book
 
     def _address_book_failed(self, problem: str) -> None:
-        self.notify(escape(problem), title="Address book", severity="warning", timeout=10)
+        self.notify(problem, title="Address book", severity="warning", timeout=10, markup=False)
 
     def on_input_changed(self, event: Input.Changed) -> None:
         from mailtui.widgets.address_input import AddressInput

@@ -94,7 +94,7 @@ class SettingsScreen(Screen):
         try:
             self.model = SettingsForm(ConfigDocument(self.host.config_path), self.host.config)
         except ConfigError as exc:
-            self.notify(escape(str(exc)), severity="error", timeout=15)
+            self.notify(str(exc), severity="error", timeout=15, markup=False)
             self.app.pop_screen()
             return
         self.query_one("#settings-bar", Static).update(
@@ -139,7 +139,7 @@ class SettingsScreen(Screen):
             try:
                 then(self.form.check_new_name(name))
             except ConfigError as exc:
-                self.notify(escape(exc.message), severity="error")
+                self.notify(exc.message, severity="error", markup=False)
 
         # The question holds no profile name: names are user text, the prompt reads markup.
         self.app.push_screen(TextPrompt(question, value), answered)
@@ -178,10 +178,10 @@ class SettingsScreen(Screen):
         try:
             self.form.delete(name)
         except ConfigError as exc:
-            self.notify(escape(exc.message), severity="warning")
+            self.notify(exc.message, severity="warning", markup=False)
             return
         self.current = ""
-        self.notify(f"Profile {escape(name)} deleted (Save to keep the change).")
+        self.notify(f"Profile {name} deleted (Save to keep the change).", markup=False)
         self._after(self.form.default)
 
     @on(Button.Pressed, "#make-default")
@@ -262,9 +262,9 @@ class SettingsScreen(Screen):
             self.notify("Fix the profile first.", severity="error")
         elif profile.oauth2 is None:
             self.notify(
-                f"Profile {escape(profile.name)} has no [profiles.NAME.oauth2] table "
-                "(docs/oauth2.md).",
+                f"Profile {profile.name} has no [profiles.NAME.oauth2] table (docs/oauth2.md).",
                 severity="warning",
+                markup=False,
             )
         else:
             self.app.push_screen(SignInModal(profile))
@@ -279,19 +279,19 @@ class SettingsScreen(Screen):
         if problem is not None:
             name, error = problem
             self._show_list(name)
-            self.notify(f"Not saved: {escape(error.message)}", severity="error")
+            self.notify(f"Not saved: {error.message}", severity="error", markup=False)
             return False
         active = self.host.profile.name
         try:
             renames = self.form.save()
             self.host.reload_config()
         except (OSError, MailError) as exc:
-            self.notify(f"Not saved: {escape(str(exc))}", severity="error")
+            self.notify(f"Not saved: {str(exc)}", severity="error", markup=False)
             return False
         if active in renames and renames[active] in self.host.config.profiles:
             self.host.switch_profile(renames[active])  # the same profile, by its new name
         self._show_list(self.current)
-        self.notify(f"Saved {escape(display_path(self.host.config_path))}.", title="Settings")
+        self.notify(f"Saved {display_path(self.host.config_path)}.", title="Settings", markup=False)
         return True
 
     def action_close(self) -> None:

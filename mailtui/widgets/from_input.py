@@ -5,8 +5,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, cast
 
-from textual.markup import escape
-
 from mailtui.identities import foreign_from_warning, next_address
 from mailtui.widgets.address_input import AddressInput
 
@@ -30,4 +28,4 @@ class FromInput(AddressInput):
         warning = foreign_from_warning(self.value, self.profile)
         self.set_class(warning is not None, "foreign")
         if warning:  # servers often refuse it; only they know, so a warning, not an error
-            self.notify(escape(warning), severity="warning", timeout=10)
+            self.notify(warning, severity="warning", timeout=10, markup=False)
