@@ -17,6 +17,11 @@ if TYPE_CHECKING:
     from typing import NamedTuple as Record
 else:
     _NOT_COPIED = frozenset({"__module__", "__annotations__"})
+    # What typing.NamedTuple refuses to let a class body replace: the tuple machinery itself.
+    _PROHIBITED = frozenset(
+        {"__new__", "__init__", "__slots__", "__getnewargs__", "_fields", "_field_defaults"}
+        | {"_make", "_replace", "_asdict", "_source"}
+    )
 
     class _RecordType(type):
         def __new__(mcs, name: str, bases: tuple[type, ...], namespace: dict[str, Any]):  # noqa: N804
@@ -29,6 +34,8 @@ else:
                 raise TypeError(f"{name}: a field without a default follows one with a default")
             record = namedtuple(name, fields, defaults=defaults, module=namespace["__module__"])
             for key, value in namespace.items():
+                if key in _PROHIBITED:
+                    raise AttributeError(f"{name}: a record cannot replace its {key}")
                 if key not in _NOT_COPIED and key not in annotations:
                     setattr(record, key, value)
             record.__annotations__ = annotations

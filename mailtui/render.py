@@ -100,14 +100,48 @@ def _mime_tree(part: EmailMessage, depth: int) -> list[str]:
 
 
 def _decoded_size(part: EmailMessage, encoding: str) -> int:
-    """The size a part decodes to. Base64 is counted, not decoded: decoding a 20 MiB
+    """The size a part decodes to. Plain base64 is counted, not decoded: decoding a 20 MiB
     attachment only to print its length held the interpreter for a tenth of a second."""
     payload = part.get_payload()
     if encoding.lower() == "base64" and isinstance(payload, str):
-        blanks = sum(payload.count(c) for c in " \t\r\n")  # counted, not copied out
-        tail = payload[-200:].rstrip()
-        return (len(payload) - blanks) * 3 // 4 - (len(tail) - len(tail.rstrip("=")))
+        size = _base64_size(payload)
+        if size is not None:
+            return size
     return len(part.get_payload(decode=True) or b"")
+
+
+_BASE64_LETTERS = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+_COUNT_SLICE = 1 << 20  # characters counted at once: no long hold of the interpreter
+
+
+def _base64_size(payload: str) -> int | None:
+    """What the email package decodes `payload` to, counted in slices: letters, white space
+    and at most two "=" at the end. None for anything else (another character, padding in the
+    middle, a letter count the decoder gives up on): that is left to the decoder itself."""
+    end, pads = len(payload), 0
+    while end and payload[end - 1] in " \t\r\n=":
+        if len(payload) - end > _COUNT_SLICE:
+            return None  # megabytes of white space at the end: the decoder's to judge
+        end -= 1
+        if payload[end] == "=":
+            pads += 1
+            if pads > 2:
+                return None
+        elif pads:
+            return None  # white space between "=" signs, or letters, white space, "="
+    letters = 0
+    for start in range(0, end, _COUNT_SLICE):
+        try:
+            chunk = payload[start : min(start + _COUNT_SLICE, end)].encode("ascii")
+        except UnicodeEncodeError:
+            return None
+        rest = chunk.translate(None, _BASE64_LETTERS)
+        if rest.translate(None, b" \t\r\n"):
+            return None
+        letters += len(chunk) - len(rest)
+    if letters % 4 == 1 or (pads and (letters + pads) % 4):
+        return None
+    return letters // 4 * 3 + (0, 0, 1, 2)[letters % 4]
 
 
 def human_size(size: int) -> str:

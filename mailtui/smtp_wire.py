@@ -15,6 +15,7 @@ from __future__ import annotations
 import base64
 import contextlib
 import hmac
+import re
 import smtplib
 import socket
 import ssl
@@ -60,17 +61,35 @@ class Transcript:
             self._sink(printable(self._scrubber.scrub(line)))
 
 
+# One label of a host name (RFC 1035 2.3.1; RFC 5321 4.1.2 sub-domain): a letter or digit at
+# each end, hyphens only inside, 63 characters at most.
+_LABEL = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?")
+
+
 def ehlo_name(sock: socket.socket) -> str:
     """What this end calls itself in EHLO (RFC 5321 4.1.4): the host name when the system
     gives it fully qualified, else the address literal of this end of the connection. Never a
     DNS lookup: smtplib asks the resolver (getfqdn) before any deadline runs, so a broken
     resolver stalled every send for seconds, and the lookup cost every send time."""
-    name = socket.gethostname()
-    labels = name.split(".")
-    if len(labels) > 1 and name.isascii() and all(x.replace("-", "").isalnum() for x in labels):
+    name = domain_or_none(socket.gethostname())
+    if name is not None:
         return name
     address = sock.getsockname()[0]
     return f"[IPv6:{address}]" if ":" in address else f"[{address}]"
+
+
+def domain_or_none(name: str) -> str | None:
+    """`name` as the Domain of an EHLO line, or None when it cannot be one. Servers that check
+    the EHLO name (Postfix's reject_invalid_helo_hostname) refuse a label that starts or ends
+    with a hyphen, a label over 63 characters, a name over 253 (255 octets in DNS), and an
+    all-digit last label (RFC 1123 2.1: "10.0.0.5" is an address, and goes as a literal). The
+    absolute form's trailing dot is dropped: RFC 5321's Domain has none."""
+    if name.endswith("."):
+        name = name[:-1]
+    labels = name.split(".")
+    if len(labels) < 2 or len(name) > 253 or labels[-1].isdigit():
+        return None
+    return name if all(_LABEL.fullmatch(label) for label in labels) else None
 
 
 class BoundedSMTP(smtplib.SMTP):

@@ -4,6 +4,7 @@ without compiling its annotations."""
 from __future__ import annotations
 
 import pickle
+import types
 import typing
 from typing import NamedTuple
 
@@ -78,3 +79,15 @@ def test_annotations_are_not_compiled(monkeypatch):
         size: int | None = None
 
     assert Fresh("a") == ("a", None)
+
+
+@pytest.mark.parametrize(
+    "name", ["_replace", "_make", "_asdict", "_fields", "__new__", "__slots__"]
+)
+def test_the_tuple_machinery_cannot_be_replaced(name: str):
+    """typing.NamedTuple refuses these in a class body; a Record replaced them without a word
+    (a `_replace` of its own broke every `record._replace(...)` that relies on the real one)."""
+    body = {"__module__": __name__, "__annotations__": {"x": "int"}, name: ()}
+    for base in (NamedTuple, Record):
+        with pytest.raises(AttributeError, match=name):
+            types.new_class("Broken", (base,), exec_body=lambda namespace: namespace.update(body))
