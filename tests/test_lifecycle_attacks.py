@@ -545,9 +545,7 @@ async def test_a_restored_draft_whose_attachment_cannot_be_written_out_still_ope
         assert "could not be written out" in shown
 
 
-async def test_notifications_show_names_with_brackets_and_backslashes_literally(
-    make_app, home
-):
+async def test_notifications_show_names_with_brackets_and_backslashes_literally(make_app, home):
     """escape() doubles a backslash before "[" or at the end: notifications are plain text,
     shown without markup."""
     from textual.content import Content
