@@ -31,7 +31,7 @@ from mailtui.header_checks import (
 )
 from mailtui.input_files import DEFAULT_MAX_MESSAGE_SIZE, read_input_file
 from mailtui.records import Record
-from mailtui.serialize import serialize
+from mailtui.serialize import base64_body, serialize
 
 # The message is built with LF line ends (so encoded text decodes to what was typed) and
 # 7bit transfer encodings (so it passes any server, 8BITMIME or not); CRLF comes at wire time.
@@ -302,9 +302,15 @@ def add_attachment(message: EmailMessage, attachment: Attachment) -> None:
         message.add_attachment(inner, filename=attachment.filename, cte="7bit")
         return
     maintype, _, subtype = attachment.content_type.partition("/")
-    message.add_attachment(
-        attachment.data, maintype=maintype, subtype=subtype, filename=attachment.filename
-    )
+    if message.policy.max_line_length != 78:  # base64_body writes 78-column lines only
+        message.add_attachment(
+            attachment.data, maintype=maintype, subtype=subtype, filename=attachment.filename
+        )
+        return
+    # The email package makes the headers (of an empty body: the same ones); the body is
+    # encoded a megabyte at a time rather than a line at a time.
+    message.add_attachment(b"", maintype=maintype, subtype=subtype, filename=attachment.filename)
+    message.get_payload()[-1].set_payload(base64_body(attachment.data))
 
 
 def _normalize_newlines(text: str) -> str:
