@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import os
 import sys
 import tempfile
@@ -29,6 +30,9 @@ async def one_run(home: Path, attachment: str, body: str, expand: bool) -> float
     from mailtui.draft import Draft
     from mailtui.store import Store
 
+    # The apps of earlier runs are garbage now: collected here, as a fresh process would have
+    # none, not by a full collection that would land inside this run's measurement.
+    gc.collect()
     config = home / "config.toml"
     config.write_text(CONFIG)
     app = MailtuiApp(load_config(config), config, Store(home / "data"), new=True)
