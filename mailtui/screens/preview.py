@@ -50,7 +50,8 @@ class PreviewScreen(Screen[None]):
     ]
 
     class MessagePrepared(Message):
-        """The message and its three views, as lines, all made off the UI thread."""
+        """The message, its views as lines and the pre-send checks, all made off the UI
+        thread (the checks read every line of the body)."""
 
         def __init__(
             self,
@@ -59,6 +60,7 @@ class PreviewScreen(Screen[None]):
             source: list[str],
             source_width: int,
             elisions: list[Elision],
+            checks: list[str],
         ) -> None:
             super().__init__()
             self.prepared = prepared
@@ -66,6 +68,7 @@ class PreviewScreen(Screen[None]):
             self.source = source
             self.source_width = source_width
             self.elisions = elisions
+            self.checks = checks
 
     class PreparationFailed(Message):
         def __init__(self, error: MailError) -> None:
@@ -169,7 +172,8 @@ class PreviewScreen(Screen[None]):
             }
             # Widths are measured here, off the UI thread, which then draws visible lines only.
             views = {view_id: (lines, widest(lines)) for view_id, lines in texts.items()}
-        message = self.MessagePrepared(prepared, views, source, widest(source), elisions)
+            checks = self._checks(prepared)
+        message = self.MessagePrepared(prepared, views, source, widest(source), elisions, checks)
         self.post_message(message)
 
     def on_preview_screen_message_prepared(self, event: MessagePrepared) -> None:
@@ -181,7 +185,9 @@ class PreviewScreen(Screen[None]):
         self._source, self._elisions, self._expanded = event.source, event.elisions, set()
         self._source_width = event.source_width
         self.prepared = prepared
-        self._show_checks(prepared)
+        checks = self.query_one("#checks", Static)
+        checks.update("\n".join(f" ⚠ {text}" for text in event.checks))
+        checks.display = bool(event.checks)
         from mailtui.identities import foreign_from_warning
 
         foreign = foreign_from_warning(prepared.envelope_from, prepared.profile)
@@ -189,16 +195,13 @@ class PreviewScreen(Screen[None]):
             self._show_profile(foreign)
         self.query_one("#stage", Static).update(READY_HELP)
 
-    def _show_checks(self, prepared: Prepared) -> None:
+    def _checks(self, prepared: Prepared) -> list[str]:
         from mailtui.presend_checks import presend_warnings
 
         words = self.host.preferences.attachment_words
         warnings = presend_warnings(prepared.draft or self.draft, prepared.profile, words)
         # A foreign From is said on the bar above, by the identities' own rule (not twice).
-        warnings = [warning for warning in warnings if warning.check != "from"]
-        checks = self.query_one("#checks", Static)
-        checks.update("\n".join(f" ⚠ {warning.text}" for warning in warnings))
-        checks.display = bool(warnings)
+        return [warning.text for warning in warnings if warning.check != "from"]
 
     def action_expand(self) -> None:
         """Show the next part whose middle the Source view leaves out (the lines are there
