@@ -275,7 +275,8 @@ class ComposeScreen(ComposeDrafts, ComposeParts, ComposeSending, Screen):
         if self.host.sending:
             self.notify("A message is still being sent; wait for it first.", severity="warning")
             return
-        self.save_draft_now()
+        # Saved once the preview is drawn (one frame later), not while it is being drawn.
+        self.app.call_after_refresh(self.save_draft_now)
         missing = [p for p in self.attachment_paths() if not Path(p).is_file()]
         if missing:
             from mailtui.errors import InputFileError

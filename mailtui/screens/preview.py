@@ -108,7 +108,9 @@ class PreviewScreen(Screen[None]):
     def on_mount(self) -> None:
         self._show_profile()
         self.query_one("#dummy-text").focus()
-        self._prepare(self.draft, self.profile)
+        # After the first frame: drawn while the worker encoded a big message, the frame took
+        # twice as long, the two sharing one interpreter.
+        self.call_after_refresh(self._prepare, self.draft, self.profile)
 
     def on_screen_resume(self) -> None:
         if self._approved:
