@@ -45,6 +45,8 @@ async def test_a_big_draft_restored_at_start_keeps_every_field(
     async with app.run_test(size=SIZE) as pilot:
         await wait_for(pilot, lambda: app.screen.id == "wait-modal")
         await pilot.press("x", "y", "z")  # typed while it opens: taken by the modal
+        await pilot.press("f2", "f1", "f5")  # the App's keys too: no screen over the modal
+        assert app.screen.id == "wait-modal"
         assert app.composer.current_draft() == Draft()
         gate.set()
         await wait_for(pilot, lambda: app.composer.current_draft().subject == expected.subject)
@@ -123,3 +125,26 @@ async def test_a_draft_over_the_threshold_really_opens_on_a_thread(make_app, hom
         await wait_for(pilot, lambda: app.composer.current_draft().subject == "big")
         assert app.composer.current_draft().attachments == (str(big),)
     assert len(readers) == 1 and readers[0] is not threading.main_thread()
+
+
+async def test_a_screen_pushed_over_the_wait_box_is_not_the_one_closed(
+    run, write_config, make_app, home, tmp_path, monkeypatch
+):
+    """dismiss() pops whatever is on top: a box the App opened meanwhile (a send's outcome,
+    say) stays until it is closed, and then the wait box goes by itself."""
+    from mailtui.screens.modals import TextModal
+
+    expected = cli_draft_with_every_field(run, write_config, tmp_path)
+    gate, _ = gate_reads(monkeypatch)
+    app = make_app((home / "config.toml").read_text())
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: app.screen.id == "wait-modal")
+        app.push_screen(TextModal("Meanwhile", "something the App had to say"))
+        await wait_for(pilot, lambda: app.screen.id == "text-modal")
+        gate.set()
+        await wait_for(pilot, lambda: app.composer.current_draft().subject == expected.subject)
+        await pilot.pause(0.3)
+        assert app.screen.id == "text-modal"
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: app.screen.id == "compose")
+        assert [screen.id for screen in app.screen_stack] == ["compose"]

@@ -88,7 +88,7 @@ class ComposeDrafts:
 
     def on_draft_read(self, event: DraftRead) -> None:
         if self._opening is not None:
-            self._opening.dismiss(None)
+            self._opening.finish()
             self._opening = None
         self._show_read_draft(event.key, event.restored, event.loaded, event.problem)
 

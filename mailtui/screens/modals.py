@@ -115,16 +115,33 @@ class ChoiceModal(ModalScreen[str | None]):
 
 
 class WaitModal(ModalScreen[None]):
-    """Work under way that the screen below must not be touched during: it takes the keys
-    (the App's ctrl+q still quits) until whoever pushed it dismisses it."""
+    """Work under way that the screen below must not be touched during: as a modal it takes
+    the keys, the App's too (only ctrl+q, a priority binding, still quits), until whoever
+    pushed it calls finish()."""
 
     def __init__(self, text: str) -> None:
         super().__init__(id="wait-modal")
         self.text = text
+        self._work_done = False
+        self._dismissing = False
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="modal-box"):
             yield Label(self.text, classes="modal-title", markup=False)
+
+    def finish(self) -> None:
+        """Close it now, or as soon as it is on top: dismiss() pops whatever screen is on
+        top, and this one may not be on top yet (its push still under way) or any more."""
+        self._work_done = True
+        self._close_if_on_top()
+
+    def on_screen_resume(self) -> None:
+        self._close_if_on_top()
+
+    def _close_if_on_top(self) -> None:
+        if self._work_done and not self._dismissing and self.is_active:
+            self._dismissing = True
+            self.dismiss(None)
 
 
 class TextModal(ModalScreen[None]):
