@@ -1,0 +1,115 @@
+"""The outbox when things go wrong around it: a data folder that fills up or turns read-only
+right after the server's final 250, a message file lost from under its state file, and a
+direct send some recipients refuse for now."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from conftest import Server, data_dir, free_port, profile_toml, tmpfs_data_folder
+from mailtui.outbox_queue import HELD, Outbox
+
+SEND = ("send", "--to", "rcpt@example.com", "--subject", "offline", "--body", "on a train")
+
+
+@pytest.fixture
+def data_folder(home: Path) -> Iterator[Path]:
+    """A tmpfs as the data folder, with room for the test's messages until it is filled."""
+    with tmpfs_data_folder(home, "1m") as target:
+        yield target
+
+
+def outbox(home: Path) -> Outbox:
+    return Outbox(data_dir(home) / "outbox")
+
+
+def after_data(server: Server, action: Callable[[], None]) -> None:
+    """Run `action` once the server has taken the message, just before its final 250."""
+    taken = server.handler.handle_DATA
+
+    async def handle_data(smtp, session, envelope):  # type: ignore[no-untyped-def]
+        reply = await taken(smtp, session, envelope)
+        action()
+        return reply
+
+    server.handler.handle_DATA = handle_data  # type: ignore[method-assign]
+
+
+def read_only(folder: Path) -> Callable[[], None]:
+    return lambda: subprocess.run(["mount", "-o", "remount,ro", str(folder)], check=True)
+
+
+def writable(folder: Path) -> None:
+    subprocess.run(["mount", "-o", "remount,rw", str(folder)], check=True)
+
+
+def fill(folder: Path) -> Callable[[], None]:
+    def fill_up() -> None:
+        try:
+            with open(folder / "filler", "wb") as handle:
+                while True:
+                    handle.write(b"x" * 4096)
+                    handle.flush()
+        except OSError:
+            pass  # full
+
+    return fill_up
+
+
+def queue_one(run, write_config, home, *recipients: str) -> str:  # type: ignore[no-untyped-def]
+    write_config(profile_toml(port=free_port()))
+    to = [arg for r in recipients for arg in ("--to", r)] or ["--to", "rcpt@example.com"]
+    queued = run("send", *to, "--subject", "offline", "--body", "on a train", "--queue")
+    assert queued.code == 0, queued.err
+    [entry] = outbox(home).entries()
+    return entry.id
+
+
+def test_folder_read_only_after_250_says_delivered_and_is_never_resent(
+    data_folder, run, write_config, smtp_server, home
+):
+    entry_id = queue_one(run, write_config, home)
+    server = smtp_server()
+    after_data(server, read_only(data_folder))
+    write_config(profile_toml(server))
+    flushed = run("outbox", "flush")
+    assert len(server.messages) == 1
+    assert "Traceback" not in flushed.err
+    assert flushed.code == 75
+    said = " ".join((flushed.out + flushed.err).split())
+    assert f"{entry_id}" in said and "was delivered" in said
+    assert f"mailtui outbox drop {entry_id}" in said
+    writable(data_folder)
+    again = run("outbox", "flush", "--now")
+    assert len(server.messages) == 1  # never sent twice
+    assert again.code == 75 and entry_id in again.out
+    assert [e.state for e in outbox(home).entries()] == [HELD]
+    dropped = run("outbox", "drop", entry_id)
+    assert dropped.code == 0, dropped.err
+    assert outbox(home).entries() == []
+
+
+def test_full_disk_after_a_partial_250_never_resends_to_those_who_have_it(
+    data_folder, run, write_config, smtp_server, home
+):
+    entry_id = queue_one(run, write_config, home, "now@example.com", "later@example.com")
+    server = smtp_server(rcpt_replies={"later@example.com": "450 4.2.1 busy"})
+    after_data(server, fill(data_folder))
+    write_config(profile_toml(server))
+    flushed = run("outbox", "flush")
+    assert [m.rcpt_tos for m in server.messages] == [["now@example.com"]]
+    assert "Traceback" not in flushed.err
+    said = " ".join((flushed.out + flushed.err).split())
+    assert "was delivered" in said and f"mailtui outbox drop {entry_id}" in said
+    os.unlink(data_folder / "filler")
+    server.handler.rcpt_replies.clear()
+    again = run("outbox", "flush", "--now")
+    assert "Traceback" not in again.err
+    assert again.code == 75 and entry_id in again.out
+    assert [m.rcpt_tos for m in server.messages] == [["now@example.com"]]  # never twice
+    assert [e.state for e in outbox(home).entries()] == [HELD]
