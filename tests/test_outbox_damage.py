@@ -113,3 +113,26 @@ def test_full_disk_after_a_partial_250_never_resends_to_those_who_have_it(
     assert again.code == 75 and entry_id in again.out
     assert [m.rcpt_tos for m in server.messages] == [["now@example.com"]]  # never twice
     assert [e.state for e in outbox(home).entries()] == [HELD]
+
+
+def test_a_lost_message_file_is_listed_broken_skipped_and_dropped_truthfully(
+    run, write_config, smtp_server, home
+):
+    entry_id = queue_one(run, write_config, home)
+    (outbox(home).root / "cur" / f"{entry_id}:2,").unlink()  # deleted by hand, or lost
+    listed = run("outbox")
+    assert listed.code == 75
+    said = " ".join(listed.err.split())
+    assert f"outbox entry {entry_id} is broken" in said and "is missing" in said
+    assert f"`mailtui outbox drop {entry_id}` removes it" in said
+    server = smtp_server()
+    write_config(profile_toml(server))
+    flushed = run("outbox", "flush", "--now")
+    assert flushed.code == 75 and server.messages == []
+    assert f"outbox entry {entry_id} is broken" in " ".join(flushed.err.split())
+    dropped = run("outbox", "drop", entry_id)
+    assert dropped.code == 0, dropped.err
+    assert f"removed   {entry_id}: its message file was missing" in dropped.out
+    assert "another mailtui" not in dropped.err
+    assert not (outbox(home).root / "state" / f"{entry_id}.json").exists()
+    assert run("outbox").out == "The outbox is empty.\n"

@@ -70,6 +70,10 @@ def run(args: argparse.Namespace, config: Config) -> int:
         if not attempts and not outbox.problems:
             print("Nothing was due." if outbox.count() else "The outbox is empty.")
     elif action == "drop":
+        gone = outbox.drop_missing(args.id)
+        if gone is not None:
+            print(f"removed   {gone}: its message file was missing, so nothing went to drafts")
+            return _problems(outbox, EX_OK)
         attempts = [outbox_flush.drop(outbox, courier, args.id)]
     else:
         attempts = [outbox_flush.retry(outbox, courier, args.id)]
@@ -82,6 +86,12 @@ def _problems(outbox, code: int) -> int:  # type: ignore[no-untyped-def]
     """Entries the outbox could not read: said, left untouched, and the exit code says a
     message still waits (75) unless something worse happened."""
     for entry_id, why in outbox.problems.items():
+        if entry_id in outbox.missing:
+            _say(
+                f"warning: outbox entry {entry_id} is broken: {why}, so it cannot be sent. "
+                f"`mailtui outbox drop {entry_id}` removes it."
+            )
+            continue
         _say(
             f"warning: outbox entry {entry_id} is left as it is: {why}. Look at it, then "
             "move it aside or restore it."
