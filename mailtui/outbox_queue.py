@@ -172,6 +172,7 @@ class Outbox:
         next_due: float | None = None,
         now: float | None = None,
         held: bool = False,
+        copy_made: bool = False,
     ) -> Entry:
         """Queue `data` byte for byte. Returns once the entry is durable on disk. `held`:
         it may have been delivered, so its first state on disk is already "held"."""
@@ -205,6 +206,7 @@ class Outbox:
             next_due=now if next_due is None else next_due,
             size=len(data),
             subject=subject,
+            copy_made=copy_made,
         )
         write_atomically(self._state_path(entry_id), entry.to_json())
         return entry

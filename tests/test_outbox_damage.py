@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from conftest import Server, data_dir, free_port, profile_toml, tmpfs_data_folder
-from mailtui.outbox_queue import HELD, Outbox
+from conftest import Server, data_dir, free_port, maildir_files, profile_toml, tmpfs_data_folder
+from mailtui.outbox_queue import HELD, QUEUED, Outbox
 
 SEND = ("send", "--to", "rcpt@example.com", "--subject", "offline", "--body", "on a train")
 
@@ -136,3 +136,43 @@ def test_a_lost_message_file_is_listed_broken_skipped_and_dropped_truthfully(
     assert "another mailtui" not in dropped.err
     assert not (outbox(home).root / "state" / f"{entry_id}.json").exists()
     assert run("outbox").out == "The outbox is empty.\n"
+
+
+def test_send_queue_with_a_partial_4xx_queues_only_those_refused_for_now(
+    run, write_config, smtp_server, home
+):
+    server = smtp_server(
+        rcpt_replies={
+            "later@example.com": "450 4.2.1 mailbox busy",
+            "never@example.com": "550 5.1.1 no such user",
+        }
+    )
+    write_config(profile_toml(server))
+    to = ("--to", "now@example.com", "--to", "later@example.com", "--to", "never@example.com")
+    sent = run("send", *to, "--subject", "partly", "--body", "x", "--queue")
+    assert sent.code == 67, sent.err  # a permanent refusal is still said by the exit code
+    [entry] = outbox(home).entries()
+    assert entry.recipients == ("later@example.com",) and entry.state == QUEUED
+    assert f"later@example.com: queued as outbox entry {entry.id}" in " ".join(sent.err.split())
+    [draft] = maildir_files(home, "drafts")  # the permanent refusal stays a draft, as before
+    head = draft.read_bytes().split(b"\n\n", 1)[0]
+    assert b"never@example.com" in head and b"later@example.com" not in head
+    server.handler.rcpt_replies.clear()
+    flushed = run("outbox", "flush", "--now")
+    assert flushed.code == 0, flushed.err
+    assert [m.rcpt_tos for m in server.messages] == [["now@example.com"], ["later@example.com"]]
+    assert server.messages[0].data == server.messages[1].data  # the same bytes, once each
+    assert outbox(home).entries() == []
+
+
+def test_queue_true_and_only_4xx_refusals_is_a_success_that_waits(
+    run, write_config, smtp_server, home
+):
+    server = smtp_server(rcpt_replies={"later@example.com": "451 4.3.0 try again"})
+    write_config(profile_toml(server, queue=True))
+    sent = run("send", "--to", "now@example.com", "--to", "later@example.com", "--body", "x")
+    assert sent.code == 0, sent.err  # it waits and will go, as a queued message does
+    [entry] = outbox(home).entries()
+    assert entry.recipients == ("later@example.com",)
+    assert maildir_files(home, "drafts") == []
+    assert [m.rcpt_tos for m in server.messages] == [["now@example.com"]]
