@@ -151,7 +151,11 @@ def attempt_entry(
         return copy_entry(outbox, courier, entry, data, clock)
     # Durable BEFORE the first SMTP command: if this process dies from here on, the entry
     # is found "sending" with no holder and held, never sent again blindly.
-    entry = outbox.save(entry._replace(state=SENDING, attempts=entry.attempts + 1))
+    try:
+        entry = outbox.save(entry._replace(state=SENDING, attempts=entry.attempts + 1))
+    except OSError as error:  # unmarked, it is not sent: a 250 then could not be recorded
+        why = f"not tried: the outbox cannot record a try ({error.strerror or error})"
+        return Attempt(entry, DEFERRED, f"{why}; it waits for the next flush", EX_TEMPFAIL)
     try:
         done = courier.deliver(entry, data)
     except MailError as error:
@@ -295,11 +299,8 @@ def _unrecorded(
     else:
         reason += f": do not retry it; `mailtui outbox drop {entry.id}` removes it"
     try:
-        outbox.save(
-            entry._replace(
-                state=HELD, recipients=tuple(later) or entry.recipients, last_error=reason
-            )
-        )
+        owed_only = tuple(later) or entry.recipients
+        outbox.save(entry._replace(state=HELD, recipients=owed_only, last_error=reason))
     except OSError:
         told = (
             f"Outbox entry {entry.id} was delivered to {', '.join(accepted)}, but the outbox "
@@ -388,11 +389,9 @@ def retry(outbox: Outbox, courier: Courier, entry_id: str, clock: Clock = time.t
 
 
 def _busy(entry_id: str) -> MailError:
-    return MailError(
-        f"Outbox entry {entry_id} is being sent by another mailtui right now.",
-        hint="Wait for that flush to finish, then look again with `mailtui outbox`.",
-        exit_code=EX_TEMPFAIL,
-    )
+    said = f"Outbox entry {entry_id} is being sent by another mailtui right now."
+    hint = "Wait for that flush to finish, then look again with `mailtui outbox`."
+    return MailError(said, hint=hint, exit_code=EX_TEMPFAIL)
 
 
 def _one_line(error: MailError) -> str:

@@ -176,3 +176,21 @@ def test_queue_true_and_only_4xx_refusals_is_a_success_that_waits(
     assert entry.recipients == ("later@example.com",)
     assert maildir_files(home, "drafts") == []
     assert [m.rcpt_tos for m in server.messages] == [["now@example.com"]]
+
+
+def test_a_full_disk_before_the_flush_sends_nothing_and_says_so(
+    data_folder, run, write_config, smtp_server, home
+):
+    entry_id = queue_one(run, write_config, home)
+    fill(data_folder)()
+    server = smtp_server()
+    write_config(profile_toml(server))
+    flushed = run("outbox", "flush")
+    assert "Traceback" not in flushed.err
+    assert server.messages == []  # it could not be marked "sending": it is not sent
+    assert flushed.code == 75
+    assert f"deferred  {entry_id}: not tried: the outbox cannot record a try" in flushed.out
+    os.unlink(data_folder / "filler")
+    again = run("outbox", "flush", "--now")
+    assert again.code == 0, again.err
+    assert len(server.messages) == 1
