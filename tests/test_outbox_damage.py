@@ -194,3 +194,24 @@ def test_a_full_disk_before_the_flush_sends_nothing_and_says_so(
     again = run("outbox", "flush", "--now")
     assert again.code == 0, again.err
     assert len(server.messages) == 1
+
+
+def test_retry_in_a_read_only_data_folder_sends_nothing_and_says_so(
+    data_folder, run, write_config, smtp_server, home
+):
+    entry_id = queue_one(run, write_config, home)
+    box = outbox(home)
+    [entry] = box.entries()
+    box.save(entry._replace(state=HELD))
+    server = smtp_server()
+    write_config(profile_toml(server))
+    read_only(data_folder)()
+    try:
+        retried = run("outbox", "retry", entry_id)
+    finally:
+        writable(data_folder)
+    assert "Traceback" not in retried.err
+    assert retried.code == 75 and server.messages == []
+    said = " ".join(retried.err.split())
+    assert "could not be changed" in said and "Read-only file system" in said
+    assert [e.state for e in outbox(home).entries()] == [HELD]
