@@ -261,6 +261,16 @@ class Outbox:
         if len(matches) == 1:
             return matches[0]
         known = ", ".join(e.id for e in entries) or "the outbox is empty"
+        broken = [i for i in self.problems if i == text or (text and i.startswith(text))]
+        if not matches and len(broken) == 1:
+            fix = (
+                f"`mailtui outbox drop {broken[0]}` removes it."
+                if broken[0] in self.missing
+                else "Look at it, then move it aside or restore it."
+            )
+            raise UsageError(
+                f"Outbox entry {broken[0]} is broken: {self.problems[broken[0]]}.", hint=fix
+            )
         if not matches:
             raise UsageError(
                 f"There is no outbox entry {text!r}.",

@@ -130,6 +130,9 @@ def test_a_lost_message_file_is_listed_broken_skipped_and_dropped_truthfully(
     flushed = run("outbox", "flush", "--now")
     assert flushed.code == 75 and server.messages == []
     assert f"outbox entry {entry_id} is broken" in " ".join(flushed.err.split())
+    retried = run("outbox", "retry", entry_id)
+    assert retried.code == 64 and server.messages == []
+    assert f"Outbox entry {entry_id} is broken: its message file" in retried.err
     dropped = run("outbox", "drop", entry_id)
     assert dropped.code == 0, dropped.err
     assert f"removed   {entry_id}: its message file was missing" in dropped.out
