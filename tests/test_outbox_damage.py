@@ -218,3 +218,19 @@ def test_retry_in_a_read_only_data_folder_sends_nothing_and_says_so(
     said = " ".join(retried.err.split())
     assert "could not be changed" in said and "Read-only file system" in said
     assert [e.state for e in outbox(home).entries()] == [HELD]
+
+
+def test_sendmail_queue_with_a_partial_4xx_queues_the_rest_and_keeps_no_draft(
+    run, write_config, smtp_server, home
+):
+    server = smtp_server(rcpt_replies={"later@example.com": "452 4.2.2 mailbox full"})
+    write_config(profile_toml(server))
+    raw = b"From: sender@example.com\nSubject: raw\n\nbody\n"
+    done = run("sendmail", "--queue", "now@example.com", "later@example.com", stdin=raw)
+    assert done.code == 0, done.err
+    [entry] = outbox(home).entries()
+    assert entry.recipients == ("later@example.com",)
+    assert maildir_files(home, "drafts") == []
+    server.handler.rcpt_replies.clear()
+    assert run("outbox", "flush", "--now").code == 0
+    assert [m.rcpt_tos for m in server.messages] == [["now@example.com"], ["later@example.com"]]
