@@ -151,7 +151,11 @@ def attempt_entry(
         return copy_entry(outbox, courier, entry, data, clock)
     # Durable BEFORE the first SMTP command: if this process dies from here on, the entry
     # is found "sending" with no holder and held, never sent again blindly.
-    entry = outbox.save(entry._replace(state=SENDING, attempts=entry.attempts + 1))
+    try:
+        entry = outbox.save(entry._replace(state=SENDING, attempts=entry.attempts + 1))
+    except OSError as error:  # unmarked, it is not sent: a 250 then could not be recorded
+        why = f"not tried: the outbox cannot record a try ({error.strerror or error})"
+        return Attempt(entry, DEFERRED, f"{why}; it waits for the next flush", EX_TEMPFAIL)
     try:
         done = courier.deliver(entry, data)
     except MailError as error:
@@ -212,6 +216,35 @@ def _delivered(
     except MailError as error:  # after 250 a setting can only cost the copy, with a warning
         wants_copy = False
         warnings.append(f"No copy in the server's Sent folder: {_one_line(error)}")
+    detail = f"to {', '.join(done.accepted)}"
+    try:
+        copy = _record_delivery(outbox, entry, data, later, wants_copy, now)
+    except OSError as write_error:
+        warnings.append(_unrecorded(outbox, entry, done.accepted, later, write_error))
+        return Attempt(entry, DELIVERED, detail, EX_TEMPFAIL, draft, tuple(warnings))
+    if copy is not None:
+        if copy.id == entry.id:
+            copied = copy_entry(outbox, courier, copy, data, clock)
+        else:
+            with outbox.claim(copy.id) as claimed:
+                # None: a concurrent flush took the copy first, and will make it.
+                copied = copy_entry(outbox, courier, claimed, data, clock) if claimed else None
+        if copied is not None:
+            warnings.extend(copied.warnings)
+    code = EX_NOUSER if never else EX_TEMPFAIL if later else EX_OK
+    return Attempt(entry, DELIVERED, detail, code, draft, tuple(warnings))
+
+
+def _record_delivery(
+    outbox: Outbox,
+    entry: Entry,
+    data: bytes,
+    later: dict[str, tuple[int, str]],
+    wants_copy: bool,
+    now: float,
+) -> Entry | None:
+    """After a 250: the rest queued, the copy owed, or the entry gone. Returns the copy
+    entry still to make, if any; OSError when the folder takes no write."""
     copy = None
     if wants_copy and later:
         copy = outbox.add(
@@ -240,18 +273,45 @@ def _delivered(
         )
     else:
         outbox.remove(entry)
-    if copy is not None:
-        if copy.id == entry.id:
-            copied = copy_entry(outbox, courier, copy, data, clock)
-        else:
-            with outbox.claim(copy.id) as claimed:
-                # None: a concurrent flush took the copy first, and will make it.
-                copied = copy_entry(outbox, courier, claimed, data, clock) if claimed else None
-        if copied is not None:
-            warnings.extend(copied.warnings)
-    code = EX_NOUSER if never else EX_TEMPFAIL if later else EX_OK
-    detail = f"to {', '.join(done.accepted)}"
-    return Attempt(entry, DELIVERED, detail, code, draft, tuple(warnings))
+    return copy
+
+
+def _unrecorded(
+    outbox: Outbox,
+    entry: Entry,
+    accepted: tuple[str, ...],
+    later: dict[str, tuple[int, str]],
+    write_error: OSError,
+) -> str:
+    """After a 250 the outbox took no write (full disk, read-only folder). Never guess,
+    never resend: hold the entry with words that say it WAS delivered (narrowed to the
+    recipients still owed, so `retry` reaches only them). If even that fails, the state on
+    disk is still "sending", which the next flush holds for the person, never sends; the
+    sentence says it was delivered and must be dropped by hand."""
+    why = write_error.strerror or str(write_error)
+    owed = ", ".join(later)
+    reason = f"was delivered to {', '.join(accepted)}"
+    if later:
+        reason += (
+            f"; {owed} refused it for now: `mailtui outbox retry {entry.id}` sends it to "
+            f"them only, or `mailtui outbox drop {entry.id}`"
+        )
+    else:
+        reason += f": do not retry it; `mailtui outbox drop {entry.id}` removes it"
+    try:
+        owed_only = tuple(later) or entry.recipients
+        outbox.save(entry._replace(state=HELD, recipients=owed_only, last_error=reason))
+    except OSError:
+        told = (
+            f"Outbox entry {entry.id} was delivered to {', '.join(accepted)}, but the outbox "
+            f"could not record it ({why}). It stays in the outbox, held, and is never sent "
+            f"again on its own: drop it by hand with `mailtui outbox drop {entry.id}` once "
+            "the data folder is writable again."
+        )
+        if later:
+            told += f" {owed} refused it for now: send them the draft that drop leaves."
+        return told
+    return f"Outbox entry {entry.id} could not be updated ({why}), so it is held: it {reason}."
 
 
 def copy_entry(
@@ -329,11 +389,9 @@ def retry(outbox: Outbox, courier: Courier, entry_id: str, clock: Clock = time.t
 
 
 def _busy(entry_id: str) -> MailError:
-    return MailError(
-        f"Outbox entry {entry_id} is being sent by another mailtui right now.",
-        hint="Wait for that flush to finish, then look again with `mailtui outbox`.",
-        exit_code=EX_TEMPFAIL,
-    )
+    said = f"Outbox entry {entry_id} is being sent by another mailtui right now."
+    hint = "Wait for that flush to finish, then look again with `mailtui outbox`."
+    return MailError(said, hint=hint, exit_code=EX_TEMPFAIL)
 
 
 def _one_line(error: MailError) -> str:

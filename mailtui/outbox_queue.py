@@ -137,6 +137,9 @@ class Outbox:
         # Entries that entries() could not use, by id: why, for the person. Such an entry is
         # left exactly as it is (never sent, never removed) until someone looks.
         self.problems: dict[str, str] = {}
+        # Of those, the ones whose state is fine but whose message file is gone: nothing can
+        # send them, so `mailtui outbox drop` may remove them (see drop_missing).
+        self.missing: set[str] = set()
 
     # -- paths ---------------------------------------------------------------------------
 
@@ -169,6 +172,7 @@ class Outbox:
         next_due: float | None = None,
         now: float | None = None,
         held: bool = False,
+        copy_made: bool = False,
     ) -> Entry:
         """Queue `data` byte for byte. Returns once the entry is durable on disk. `held`:
         it may have been delivered, so its first state on disk is already "held"."""
@@ -202,6 +206,7 @@ class Outbox:
             next_due=now if next_due is None else next_due,
             size=len(data),
             subject=subject,
+            copy_made=copy_made,
         )
         write_atomically(self._state_path(entry_id), entry.to_json())
         return entry
@@ -212,7 +217,7 @@ class Outbox:
         if not folder.is_dir():
             return []
         found = []
-        self.problems = {}
+        self.problems, self.missing = {}, set()
         for path in folder.glob("*.json"):
             try:
                 entry = self._load(path.stem)
@@ -222,10 +227,17 @@ class Outbox:
                 self.problems[path.stem] = f"its state file {path} cannot be used ({exc})"
                 continue
             data = self._data_path(entry.id)
-            with contextlib.suppress(FileNotFoundError):  # a removal half done: not shown
+            try:
                 if not stat.S_ISREG(data.lstat().st_mode):
                     self.problems[entry.id] = f"its message file {data} is not a regular file"
                     continue
+            except FileNotFoundError:
+                # A removal unlinks the state file first: a state file still there after its
+                # message file went means the message was deleted by hand, or lost.
+                if self._state_path(entry.id).exists():
+                    self.problems[entry.id] = f"its message file {data} is missing"
+                    self.missing.add(entry.id)
+                continue
             found.append(entry)
         return sorted(found, key=lambda e: (e.queued_at, e.id))
 
@@ -249,12 +261,39 @@ class Outbox:
         if len(matches) == 1:
             return matches[0]
         known = ", ".join(e.id for e in entries) or "the outbox is empty"
+        broken = [i for i in self.problems if i == text or (text and i.startswith(text))]
+        if not matches and len(broken) == 1:
+            fix = (
+                f"`mailtui outbox drop {broken[0]}` removes it."
+                if broken[0] in self.missing
+                else "Look at it, then move it aside or restore it."
+            )
+            raise UsageError(
+                f"Outbox entry {broken[0]} is broken: {self.problems[broken[0]]}.", hint=fix
+            )
         if not matches:
             raise UsageError(
                 f"There is no outbox entry {text!r}.",
                 hint=f"Known: {known} (see `mailtui outbox`).",
             )
         raise UsageError(f"{text!r} matches several outbox entries.", hint=f"Known: {known}.")
+
+    def drop_missing(self, text: str) -> str | None:
+        """Remove the entry `text` names if its message file is missing; its id, or None
+        when `text` names no such entry. No lock is needed: with no message file nobody can
+        claim it, and nothing is lost that was not lost already."""
+        self.entries()
+        ids = [i for i in self.missing if i == text] or [
+            i for i in self.missing if text and i.startswith(text)
+        ]
+        if len(ids) != 1 or self._data_path(ids[0]).exists():
+            return None
+        with contextlib.suppress(FileNotFoundError):
+            self._state_path(ids[0]).unlink()
+        fsync_folder(self.root / "state")
+        self.problems.pop(ids[0], None)
+        self.missing.discard(ids[0])
+        return ids[0]
 
     def data(self, entry: Entry) -> bytes:
         return read_regular(self._data_path(entry.id))

@@ -150,6 +150,10 @@ def send_or_queue(
             keep_for_error(prepared, store, exc)
         raise
     # The server took it: from here on only warnings can be added (DESIGN §1).
+    if queue and outcome.refused and prepared.profile.handler != "dummy":
+        from mailtui.outbox_partial import queue_refused_for_now
+
+        outcome = queue_refused_for_now(outcome, store, outbox or default_outbox())
     try:
         if not outcome.accepted or not wants_server_copy(prepared.profile):
             return outcome

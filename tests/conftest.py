@@ -11,6 +11,7 @@ import json
 import os
 import socket
 import ssl
+import subprocess
 import sys
 import threading
 import time
@@ -433,3 +434,30 @@ async def type_text(pilot, text: str) -> None:
 
 # OAuth2: the authorization server and the bearer-token SMTP server (tests/bearer_smtp.py).
 from bearer_smtp import _tokens_in_files, bearer_smtp, oauth_server  # noqa: E402, F401
+
+
+@contextlib.contextmanager
+def tmpfs_data_folder(home: Path, size: str) -> Iterator[Path]:
+    """A tmpfs of `size` as the data folder: as root only (mount needs it)."""
+    if os.geteuid() != 0:
+        pytest.skip("mounting a small tmpfs needs root")
+    target = data_dir(home)
+    target.mkdir(parents=True)
+    done = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", f"size={size},mode=0700", "tmpfs", str(target)],
+        capture_output=True,
+        text=True,
+    )
+    if done.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here: {done.stderr.strip()}")
+    try:
+        yield target
+    finally:
+        subprocess.run(["umount", "-l", str(target)], check=False)
+
+
+@pytest.fixture
+def full_data_folder(home: Path) -> Iterator[Path]:
+    """A 64 KiB tmpfs as the data folder: full as soon as a message of any size comes."""
+    with tmpfs_data_folder(home, "64k") as target:
+        yield target

@@ -5,10 +5,7 @@ from __future__ import annotations
 
 import os
 import stat
-import subprocess
 from pathlib import Path
-
-import pytest
 
 from conftest import data_dir, free_port, maildir_files, profile_toml
 
@@ -44,26 +41,6 @@ def test_a_folder_others_can_read_is_tightened_with_a_notice(write_config, run, 
     assert result.code == 0
     assert mode(sent) == 0o700 and mode(data_dir(home)) == 0o700
     assert "is now 0700" in result.err
-
-
-@pytest.fixture
-def full_data_folder(home: Path):
-    """A 64 KiB tmpfs as the data folder: as root only (mount needs it)."""
-    if os.geteuid() != 0:
-        pytest.skip("mounting a small tmpfs needs root")
-    target = data_dir(home)
-    target.mkdir(parents=True)
-    done = subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", "size=64k,mode=0700", "tmpfs", str(target)],
-        capture_output=True,
-        text=True,
-    )
-    if done.returncode != 0:
-        pytest.skip(f"cannot mount a tmpfs here: {done.stderr.strip()}")
-    try:
-        yield target
-    finally:
-        subprocess.run(["umount", "-l", str(target)], check=False)
 
 
 def test_a_full_data_folder_and_a_failed_send_say_so_with_the_delivery_code(

@@ -17,12 +17,14 @@ import time
 from typing import TYPE_CHECKING
 
 from mailtui import locations
-from mailtui.errors import EX_OK, EX_TEMPFAIL
+from mailtui.errors import EX_OK, EX_TEMPFAIL, MailError
 
 if TYPE_CHECKING:
     from mailtui.config import Config, Profile
     from mailtui.outbox_flush import Attempt
-    from mailtui.outbox_queue import Entry
+    from mailtui.outbox_queue import Entry, Outbox
+    from mailtui.outbox_send import OutboxCourier
+    from mailtui.store import Store
 
 PROG = "mailtui"
 
@@ -49,7 +51,6 @@ def _common(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace, config: Config) -> int:
-    from mailtui import outbox_flush
     from mailtui.outbox_queue import Outbox
     from mailtui.outbox_send import OutboxCourier
     from mailtui.store import Store
@@ -58,6 +59,32 @@ def run(args: argparse.Namespace, config: Config) -> int:
     outbox = Outbox(locations.outbox_dir())
     store = Store(locations.data_dir())
     courier = OutboxCourier(config, store, _terminal_prompt())
+    try:
+        return _act(action, args, config, outbox, store, courier)
+    except OSError as exc:
+        # The known places say more; this is the net for a folder that takes no write at
+        # all. Each state change is one rename, so every entry keeps its last state, and
+        # one left "sending" is held by the next look, never sent again on its own.
+        raise MailError(
+            f"The outbox in {locations.display_path(outbox.root)} could not be changed "
+            f"({exc.strerror or exc}).",
+            hint="Each message keeps its last recorded state; one cut short while sending "
+            "is held, never sent again on its own. Free some space or fix the folder's "
+            "permissions, then look with `mailtui outbox`.",
+            exit_code=EX_TEMPFAIL,
+        ) from None
+
+
+def _act(
+    action: str | None,
+    args: argparse.Namespace,
+    config: Config,
+    outbox: Outbox,
+    store: Store,
+    courier: OutboxCourier,
+) -> int:
+    from mailtui import outbox_flush
+
     if action is None:
         outbox.recover()
         code = list_entries(outbox.entries(), bool(outbox.problems))
@@ -70,6 +97,10 @@ def run(args: argparse.Namespace, config: Config) -> int:
         if not attempts and not outbox.problems:
             print("Nothing was due." if outbox.count() else "The outbox is empty.")
     elif action == "drop":
+        gone = outbox.drop_missing(args.id)
+        if gone is not None:
+            print(f"removed   {gone}: its message file was missing, so nothing went to drafts")
+            return _problems(outbox, EX_OK)
         attempts = [outbox_flush.drop(outbox, courier, args.id)]
     else:
         attempts = [outbox_flush.retry(outbox, courier, args.id)]
@@ -82,6 +113,12 @@ def _problems(outbox, code: int) -> int:  # type: ignore[no-untyped-def]
     """Entries the outbox could not read: said, left untouched, and the exit code says a
     message still waits (75) unless something worse happened."""
     for entry_id, why in outbox.problems.items():
+        if entry_id in outbox.missing:
+            _say(
+                f"warning: outbox entry {entry_id} is broken: {why}, so it cannot be sent. "
+                f"`mailtui outbox drop {entry_id}` removes it."
+            )
+            continue
         _say(
             f"warning: outbox entry {entry_id} is left as it is: {why}. Look at it, then "
             "move it aside or restore it."
