@@ -47,6 +47,8 @@ NETWORK_MODULES = {
     "smtp_errors.py",
     "tls.py",
     "imap_sent.py",
+    "imap_wire.py",
+    "imap_errors.py",
     "smtp_auth.py",
     "oauth2_http.py",
 }
