@@ -51,6 +51,7 @@ NETWORK_MODULES = {
     "imap_errors.py",
     "smtp_auth.py",
     "oauth2_http.py",
+    "oauth2_wire.py",
 }
 NETWORK_IMPORTS = {"smtplib", "imaplib", "ssl", "socket", "http", "urllib.request"}
 
