@@ -140,6 +140,7 @@ class ImapSession:
             self.imap.login(self.settings.username, self.password)
             return
         answer = xoauth2_response(self.settings.username, TokenSource(account)().token)
+        self.imap.start_stage()  # the refresh had its own deadline; AUTHENTICATE a whole one
         # An error challenge gets an empty line: the server ends with NO (RFC 7628 §3.2.3).
         self.imap.authenticate("XOAUTH2", lambda challenge: b"" if challenge else answer)
 
