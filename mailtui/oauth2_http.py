@@ -251,11 +251,13 @@ def sign_in_with_device(
     say: Say,
     sleep: Callable[[float], None] = time.sleep,
     cancelled: Cancelled | None = None,
+    timeout: float = HTTP_TIMEOUT,
 ) -> TokenSet:
-    """RFC 8628: show the code and where to enter it, then poll as fast as the server allows."""
+    """RFC 8628: show the code and where to enter it, then poll as fast as the server allows.
+    Each request, every poll included, must end within `timeout`."""
     if not settings.device_authorization_endpoint:
         raise OAuthError("unsupported", "the profile has no device_authorization_endpoint")
-    answer = post_form(settings.device_authorization_endpoint, device_code_form(settings))
+    answer = post_form(settings.device_authorization_endpoint, device_code_form(settings), timeout)
     if not isinstance(answer, dict) or "error" in answer:
         detail = answer if isinstance(answer, dict) else {}
         raise OAuthError(
@@ -279,7 +281,7 @@ def sign_in_with_device(
         if time.monotonic() + interval > deadline:
             raise OAuthError("expired_token", "the code expired before sign-in finished")
         sleep(interval)
-        reply = post_form(settings.token_endpoint, form)
+        reply = post_form(settings.token_endpoint, form, timeout)
         error = reply.get("error") if isinstance(reply, dict) else None
         if error == "authorization_pending":
             continue

@@ -187,3 +187,27 @@ def test_a_send_with_a_hostile_imap_server_is_sent_and_owes_the_copy(
     assert "Traceback" not in result.err and PASSWORD not in result.err
     assert elapsed < 2 * TIMEOUT + 1, elapsed
     assert "only the copy" in run("outbox").out
+
+
+def test_check_against_a_hostile_imap_server_ends_bounded(
+    raw_server, smtp_server, write_config, run, certs
+):
+    imap = raw_server(logged_in_peer(Certs.context(certs.server), literal_trickled_in_list))
+    write_config(
+        profile_toml(
+            smtp_server(),
+            timeout=TIMEOUT,
+            sent_copy="both",
+            imap_host="127.0.0.1",
+            imap_port=imap.port,
+            username="john",
+            password=PASSWORD,
+            ca_file=str(certs.ca_file),
+        )
+    )
+    result, elapsed, peak = bounded_run(run, "check")
+    assert "FAILED" in result.out and result.code != 0, result.out
+    assert f"IMAP server 127.0.0.1:{imap.port} did not answer within 2 s" in result.out
+    assert "IMAP folder" in result.out and PASSWORD not in result.out + result.err
+    assert elapsed < 2 * TIMEOUT + 1, elapsed
+    assert peak < MEMORY_BOUND, peak

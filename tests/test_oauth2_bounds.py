@@ -147,3 +147,50 @@ def test_a_send_whose_refresh_meets_a_silent_sign_in_server_keeps_the_draft(
     assert REFRESH_TOKEN not in result.err and ACCESS_TOKEN not in result.err
     assert smtp.messages == [] and len(maildir_files(home, "drafts")) == 1
     assert elapsed < 2 * TIMEOUT + 1, elapsed
+
+
+def device_answer_then_trickled_poll(conn: socket.socket) -> None:
+    conn.settimeout(10)
+    request_line = conn.recv(4096).split(b"\r\n", 1)[0]
+    if b"/device" in request_line:
+        body = json.dumps(
+            {
+                "device_code": "dc-1",
+                "user_code": "ABCD-EFGH",
+                "verification_uri": "http://127.0.0.1/activate",
+                "interval": 0,
+                "expires_in": 600,
+            }
+        ).encode()
+        head = JSON_HEAD + f"Content-Length: {len(body)}\r\n\r\n".encode()
+        conn.sendall(head + body)
+        return
+    conn.sendall(JSON_HEAD)
+    trickle(conn, b"X-Slow: " + b"a" * 60 + b"\r\n")
+
+
+def test_a_device_flow_poll_that_trickles_ends_bounded(raw_server):
+    server = raw_server(device_answer_then_trickled_poll)
+    table = {
+        **oauth2_table(server.port),
+        "device_authorization_endpoint": f"http://127.0.0.1:{server.port}/device",
+    }
+    settings = parse_oauth2_table(table, "test")
+    said: list[str] = []
+    caught: list[MailError] = []
+
+    def attempt() -> None:
+        try:
+            oauth2_http.sign_in_with_device(
+                settings, say=said.append, sleep=lambda _: None, timeout=TIMEOUT
+            )
+        except MailError as exc:
+            caught.append(exc)
+
+    _, elapsed, peak = bounded_run(attempt)
+    [error] = caught
+    assert any("ABCD-EFGH" in line for line in said)  # the device answer came through
+    assert isinstance(error, ConnectError), error
+    assert f"127.0.0.1:{server.port} did not answer within 2 s" in error.message
+    assert elapsed < 2 * TIMEOUT + 1, elapsed
+    assert peak < MEMORY_BOUND, peak
