@@ -121,6 +121,17 @@ def test_a_refresh_against_a_hostile_token_endpoint_ends_bounded(case, raw_serve
     assert peak < MEMORY_BOUND, peak
 
 
+def test_silence_during_the_tls_handshake_ends_bounded(raw_server):
+    server = raw_server(lambda conn: time.sleep(3 * TIMEOUT))
+    table = {**oauth2_table(server.port), "token_endpoint": f"https://127.0.0.1:{server.port}/t"}
+    settings = parse_oauth2_table(table, "test")
+    tokens = TokenSet(ACCESS_TOKEN, REFRESH_TOKEN, expires_at=time.time())
+    start = time.monotonic()
+    with pytest.raises(ConnectError, match="did not answer within 2 s"):
+        oauth2_http.refresh(settings, tokens, timeout=TIMEOUT)
+    assert time.monotonic() - start < 2 * TIMEOUT + 1
+
+
 def test_a_send_whose_refresh_meets_a_silent_sign_in_server_keeps_the_draft(
     raw_server, bearer_smtp, certs, write_config, run, home
 ):
