@@ -11,6 +11,7 @@ from collections.abc import Callable
 
 import pytest
 from test_hostile_servers import MEMORY_BOUND, TIMEOUT, bounded_run, trickle
+from test_imap_sent import IMAP_PASSWORD, dovecot, imap_profile, needs_dovecot  # noqa: F401
 
 from conftest import Certs, profile_toml
 from mailtui import imap_sent
@@ -235,3 +236,14 @@ def test_check_against_a_hostile_imap_server_ends_bounded(
     assert "IMAP folder" in result.out and PASSWORD not in result.out + result.err
     assert elapsed < 2 * TIMEOUT + 1, elapsed
     assert peak < MEMORY_BOUND, peak
+
+
+@needs_dovecot
+def test_a_copy_larger_than_every_answer_bound_is_stored_byte_for_byte(dovecot, certs):  # noqa: F811
+    """The bounds are on what the server sends: the message itself goes in 64 KiB chunks,
+    well past MAX_STAGE_BYTES, and arrives exactly."""
+    line = b"x" * 76 + b"\r\n"
+    big = COPY.replace(b"Subject: x", b"Subject: big") + line * (2 * MAX_STAGE_BYTES // len(line))
+    prof = imap_profile(dovecot.imaps_port, ca_file=str(certs.ca_file), imap_sent_folder="Big")
+    assert imap_sent.append_sent_copy(prof, IMAP_PASSWORD, big).endswith("Big")
+    assert [body for _, body in dovecot.messages("Big", certs.ca_file)] == [big]
