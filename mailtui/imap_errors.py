@@ -27,7 +27,7 @@ def reply_text(said: list[Any]) -> str:
 
 
 def clip(text: str, limit: int = 300) -> str:
-    """A server's words in an error: one line, bounded (imaplib keeps lines of up to 1 MB,
+    """A server's words in an error: one line, bounded (a line may be up to 64 KiB,
     and the error lands on stderr and in the outbox's state file)."""
     text = " ".join(text.split())
     return text if len(text) <= limit else text[:limit] + "…"
