@@ -1,10 +1,11 @@
 """The copy in the server's Sent folder: IMAP APPEND of the exact bytes that were sent.
 
-A network module (the only one importing imaplib). The TLS rules are SMTP's: the same
-verifying context (system CAs plus ca_file), tls_fingerprint pinning checked before any
-command that carries a secret, `verify = false` said loudly, and never a plaintext LOGIN:
-"ssl" is TLS from the first byte, "starttls" requires STARTTLS before LOGIN.
-Every operation is bounded by the profile's timeout.
+A network module; the bounded connection is imap_wire.py's, its failures imap_errors.py's
+sentences. The TLS rules are SMTP's: the same verifying context (system CAs plus ca_file),
+tls_fingerprint pinning checked before any command that carries a secret, `verify = false`
+said loudly, and never a plaintext LOGIN: "ssl" is TLS from the first byte, "starttls"
+requires STARTTLS before LOGIN.
+Each stage (connect, TLS, LOGIN, folder, APPEND, LOGOUT) ends within the profile's timeout.
 """
 
 from __future__ import annotations
@@ -19,16 +20,20 @@ from collections.abc import Callable
 from typing import Any
 
 from mailtui.config import Profile
-from mailtui.errors import AuthError, ConfigError, ConnectError, MailError, ProtocolError, TlsError
+from mailtui.errors import ConfigError, MailError, TlsError
+from mailtui.imap_errors import (
+    STAGE_APPEND,
+    STAGE_CONNECT,
+    STAGE_FOLDER,
+    STAGE_LOGIN,
+    STAGE_TLS,
+    errors_named,
+    reply_text,
+)
+from mailtui.imap_wire import BoundedIMAP, WireBound
 from mailtui.records import Record
 from mailtui.tls import format_fingerprint, tls_context
 from mailtui.transport import StageReport
-
-STAGE_CONNECT = "IMAP connect"
-STAGE_TLS = "IMAP TLS"
-STAGE_LOGIN = "IMAP LOGIN"
-STAGE_FOLDER = "IMAP folder"
-STAGE_APPEND = "IMAP APPEND"
 
 SECURITIES = ("ssl", "starttls")
 
@@ -76,7 +81,7 @@ class ImapSession:
         self.password = password
         self.on_passed = on_passed
         self.stage = STAGE_CONNECT
-        self.imap: imaplib.IMAP4 | None = None
+        self.imap: BoundedIMAP | None = None
 
     def __enter__(self) -> ImapSession:
         try:
@@ -92,16 +97,12 @@ class ImapSession:
     def _open(self) -> None:
         s, profile = self.settings, self.profile
         context = tls_context(profile)
-        with _errors_named(self):
-            if s.security == "ssl":
-                self.imap = imaplib.IMAP4_SSL(
-                    s.host, s.port, ssl_context=context, timeout=s.timeout
-                )
-                self.on_passed(STAGE_CONNECT, f"connected to {s.where}")
-            else:
-                self.imap = imaplib.IMAP4(s.host, s.port, timeout=s.timeout)
-                self.on_passed(STAGE_CONNECT, f"connected to {s.where}")
-                self.stage = STAGE_TLS
+        with errors_named(self):
+            implicit_tls = context if s.security == "ssl" else None
+            self.imap = BoundedIMAP(s.host, s.port, s.timeout, implicit_tls)
+            self.on_passed(STAGE_CONNECT, f"connected to {s.where}")
+            if s.security != "ssl":
+                self.begin(STAGE_TLS)
                 if "STARTTLS" not in self.imap.capabilities:
                     raise TlsError(
                         f"{s.host} does not offer STARTTLS, and imap_security = "
@@ -117,9 +118,15 @@ class ImapSession:
             how = "implicit TLS" if s.security == "ssl" else "STARTTLS"
             fingerprint = format_fingerprint(_fingerprint(sock))
             self.on_passed(STAGE_TLS, f"{sock.version()} via {how}; SHA-256 {fingerprint}")
-            self.stage = STAGE_LOGIN
+            self.begin(STAGE_LOGIN)
             self._sign_in()
             self.on_passed(STAGE_LOGIN, f"logged in as {s.username}")
+
+    def begin(self, stage: str) -> None:
+        """A stage starts: the name for its errors, a deadline of its own for its exchanges."""
+        self.stage = stage
+        if self.imap is not None:
+            self.imap.start_stage()
 
     def _sign_in(self) -> None:
         """LOGIN, or XOAUTH2 with SMTP's access token for an OAuth2 profile (no password)."""
@@ -133,6 +140,7 @@ class ImapSession:
             self.imap.login(self.settings.username, self.password)
             return
         answer = xoauth2_response(self.settings.username, TokenSource(account)().token)
+        self.imap.start_stage()  # the refresh had its own deadline; AUTHENTICATE a whole one
         # An error challenge gets an empty line: the server ends with NO (RFC 7628 §3.2.3).
         self.imap.authenticate("XOAUTH2", lambda challenge: b"" if challenge else answer)
 
@@ -156,8 +164,8 @@ class ImapSession:
         if imap is None:
             return
         if polite:
-            with contextlib.suppress(imaplib.IMAP4.error, OSError):
-                imap.logout()
+            with contextlib.suppress(imaplib.IMAP4.error, OSError, WireBound):
+                imap.logout()  # a stage of its own: a server silent here is simply left
                 return
         with contextlib.suppress(OSError):
             imap.shutdown()
@@ -169,8 +177,8 @@ class ImapSession:
         if self.settings.sent_folder:
             return self.settings.sent_folder
         assert self.imap is not None
-        self.stage = STAGE_FOLDER
-        with _errors_named(self):
+        self.begin(STAGE_FOLDER)
+        with errors_named(self):
             found = ""
             if "SPECIAL-USE" in self._capabilities():
                 with contextlib.suppress(imaplib.IMAP4.error):
@@ -195,8 +203,8 @@ class ImapSession:
         earlier try already stored it (a retry after a crash must not make a second copy)."""
         assert self.imap is not None
         mailbox = quote_mailbox(folder)
-        self.stage = STAGE_APPEND
-        with _errors_named(self):
+        self.begin(STAGE_APPEND)
+        with errors_named(self):
             if message_id and self._already_there(mailbox, message_id):
                 return folder
             typ, said = self._append(mailbox, data)
@@ -207,7 +215,7 @@ class ImapSession:
                 raise MailError(
                     f"{self.settings.host} refused to store the copy in {folder!r}.",
                     stage=STAGE_APPEND,
-                    reply=_text(said),
+                    reply=reply_text(said),
                     hint="check imap_sent_folder and the account's quota",
                     exit_code=75,
                 )
@@ -324,77 +332,3 @@ def quote_mailbox(name: str) -> str:
 
 def _fingerprint(sock: ssl.SSLSocket) -> str:
     return hashlib.sha256(sock.getpeercert(binary_form=True) or b"").hexdigest()
-
-
-def _text(said: list[Any]) -> str:
-    parts = [p.decode("utf-8", "replace") if isinstance(p, bytes) else str(p) for p in said if p]
-    return _clip(" ".join(parts))
-
-
-def _clip(text: str, limit: int = 300) -> str:
-    """A server's words in an error: one line, bounded (imaplib keeps lines of up to 1 MB,
-    and the error lands on stderr and in the outbox's state file)."""
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[:limit] + "…"
-
-
-class _errors_named:  # noqa: N801 - used as a `with` block, like contextlib's helpers
-    """Turn imaplib, ssl and socket errors into MailErrors that name the IMAP stage."""
-
-    def __init__(self, session: ImapSession) -> None:
-        self.session = session
-
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, kind: type | None, exc: BaseException | None, tb: object) -> bool:
-        if exc is None or isinstance(exc, MailError) or not isinstance(exc, Exception):
-            return False
-        s, stage = self.session.settings, self.session.stage
-        raise _translate(exc, s, stage) from None
-
-
-def _translate(exc: Exception, s: ImapSettings, stage: str) -> MailError:
-    said = _clip(str(exc))
-    if isinstance(exc, ssl.SSLCertVerificationError):
-        why = (exc.verify_message or str(exc)).rstrip(".")
-        return TlsError(
-            f"The certificate of IMAP server {s.where} was rejected: {why}.",
-            stage=STAGE_TLS,
-            hint="set ca_file to its CA, or pin it with tls_fingerprint (shared with SMTP); "
-            "nothing was logged in",
-        )
-    if isinstance(exc, ssl.SSLError):
-        return TlsError(
-            f"TLS with IMAP server {s.where} failed ({exc.reason or exc}).",
-            stage=STAGE_TLS,
-            hint='check imap_port and imap_security ("ssl" for 993, "starttls" for 143)',
-        )
-    if isinstance(exc, imaplib.IMAP4.abort):
-        return ConnectError(
-            f"IMAP server {s.where} dropped the connection during {stage}: {said}.",
-            stage=stage,
-            hint="try again later",
-        )
-    if isinstance(exc, imaplib.IMAP4.error):
-        if stage == STAGE_LOGIN:
-            return AuthError(
-                f"IMAP login as {s.username!r} at {s.host} failed.",
-                stage=STAGE_LOGIN,
-                reply=said,
-                hint="check imap_username and the password (shared with SMTP)",
-            )
-        return ProtocolError(f"IMAP server {s.where} said no during {stage}: {said}.", stage=stage)
-    if isinstance(exc, TimeoutError):
-        return ConnectError(
-            f"IMAP server {s.where} did not answer within {s.timeout:g} s during {stage}.",
-            stage=stage,
-            hint="the server is slow or unreachable; the copy is tried again later",
-        )
-    if isinstance(exc, OSError):
-        return ConnectError(
-            f"Connection to IMAP server {s.where} failed: {exc.strerror or exc}.",
-            stage=stage,
-            hint="check imap_host and imap_port, and the network",
-        )
-    return ProtocolError(f"IMAP with {s.where} failed during {stage}: {said}.", stage=stage)

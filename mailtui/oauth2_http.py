@@ -2,15 +2,16 @@
 Authorization Code flow (RFC 8252 §7.3), Device Authorization polling (RFC 8628 §3.4-3.5)
 and token revocation (RFC 7009).
 
-Every answer is read with a size limit, every wait has a deadline, TLS is verified with
-the system's CAs, and redirects are never followed: a token endpoint that redirects is wrong.
+Every exchange with the sign-in server ends by a deadline for the whole of it and reads a
+bounded answer (oauth2_wire.py); hitting a bound is a sentence naming the server, never a
+traceback, and never a token. TLS is verified with the system's CAs, redirects never followed.
 """
 
 from __future__ import annotations
 
+import http.client
 import json
 import socketserver
-import ssl
 import time
 import urllib.error
 import urllib.request
@@ -19,7 +20,7 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
-from mailtui.errors import ConnectError
+from mailtui.errors import ConnectError, ProtocolError
 from mailtui.oauth2 import (
     OAuth2Settings,
     OAuthError,
@@ -33,8 +34,8 @@ from mailtui.oauth2 import (
     refresh_form,
     token_set_from_response,
 )
+from mailtui.oauth2_wire import MAX_RESPONSE_BYTES, ExchangeTimedOut, bounded_opener
 
-MAX_RESPONSE_BYTES = 64 * 1024
 HTTP_TIMEOUT = 30.0
 BROWSER_WAIT = 300.0  # how long the person has to finish signing in in the browser
 DEVICE_WAIT_CAP = 1800.0  # never poll longer than this, whatever expires_in says
@@ -42,23 +43,6 @@ SLOW_DOWN_STEP = 5.0  # RFC 8628 §3.5: add 5 seconds to the interval on slow_do
 
 Say = Callable[[str], None]
 Cancelled = Callable[[], bool]
-
-
-class _NoRedirects(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
-        return None  # the 3xx then surfaces as an HTTPError
-
-
-def _opener(url: str) -> urllib.request.OpenerDirector:
-    context = ssl.create_default_context()
-    context.minimum_version = ssl.TLSVersion.TLSv1_2
-    handlers: list[urllib.request.BaseHandler] = [
-        urllib.request.HTTPSHandler(context=context),
-        _NoRedirects(),
-    ]
-    if urlsplit(url).hostname in ("127.0.0.1", "::1", "localhost"):
-        handlers.append(urllib.request.ProxyHandler({}))  # this machine: never via a proxy
-    return urllib.request.build_opener(*handlers)
 
 
 def post_form(
@@ -78,13 +62,14 @@ def post_form(
     )
     host = urlsplit(url).netloc
     try:
-        with _opener(url).open(request, timeout=timeout) as response:
-            raw = response.read(MAX_RESPONSE_BYTES + 1)
-    except urllib.error.HTTPError as exc:
-        with exc:
-            raw = exc.read(MAX_RESPONSE_BYTES + 1) if exc.fp is not None else b""
-        if not raw.strip():
-            raise OAuthError(f"http_{exc.code}", f"{host} answered HTTP {exc.code}") from None
+        raw = _exchange(url, request, timeout)
+    except ExchangeTimedOut:
+        raise ConnectError(
+            f"The sign-in server {host} did not answer within {timeout:g} s.",
+            stage="OAuth2",
+            hint="the server is slow or unreachable: try again later, and check the endpoints "
+            "in the profile's [oauth2] table",
+        ) from None
     except (urllib.error.URLError, TimeoutError, OSError) as exc:
         reason = getattr(exc, "reason", exc)
         raise ConnectError(
@@ -92,14 +77,41 @@ def post_form(
             stage="OAuth2",
             hint="check the network; the endpoints come from the profile's [oauth2] table",
         ) from None
+    except http.client.HTTPException as exc:  # a line or headers past its bounds
+        raise ProtocolError(
+            f"The sign-in server {host} did not answer in HTTP ({type(exc).__name__}).",
+            stage="OAuth2",
+            hint="check the endpoints in the profile's [oauth2] table",
+        ) from None
     if empty_ok and not raw.strip():
         return {}
     if len(raw) > MAX_RESPONSE_BYTES:
-        raise OAuthError("invalid_response", f"{host} sent more than {MAX_RESPONSE_BYTES} bytes")
+        raise ProtocolError(
+            f"The sign-in server {host} sent an answer over {MAX_RESPONSE_BYTES} bytes; mailtui "
+            "ended the exchange.",
+            stage="OAuth2",
+            hint="a real token endpoint never does this: check the endpoints in the profile's "
+            "[oauth2] table",
+        )
     try:
         return json.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, ValueError):
         raise OAuthError("invalid_response", f"{host} did not answer with JSON") from None
+
+
+def _exchange(url: str, request: urllib.request.Request, timeout: float) -> bytes:
+    """The answer's first MAX_RESPONSE_BYTES + 1 bytes, error answers too (their JSON says
+    why); all of it within `timeout` seconds."""
+    try:
+        with bounded_opener(url, timeout).open(request, timeout=timeout) as response:
+            return response.read(MAX_RESPONSE_BYTES + 1)
+    except urllib.error.HTTPError as exc:
+        with exc:
+            raw = exc.read(MAX_RESPONSE_BYTES + 1) if exc.fp is not None else b""
+        if not raw.strip():
+            host = urlsplit(url).netloc
+            raise OAuthError(f"http_{exc.code}", f"{host} answered HTTP {exc.code}") from None
+        return raw
 
 
 def refresh(settings: OAuth2Settings, tokens: TokenSet, timeout: float = HTTP_TIMEOUT) -> TokenSet:
@@ -239,11 +251,13 @@ def sign_in_with_device(
     say: Say,
     sleep: Callable[[float], None] = time.sleep,
     cancelled: Cancelled | None = None,
+    timeout: float = HTTP_TIMEOUT,
 ) -> TokenSet:
-    """RFC 8628: show the code and where to enter it, then poll as fast as the server allows."""
+    """RFC 8628: show the code and where to enter it, then poll as fast as the server allows.
+    Each request, every poll included, must end within `timeout`."""
     if not settings.device_authorization_endpoint:
         raise OAuthError("unsupported", "the profile has no device_authorization_endpoint")
-    answer = post_form(settings.device_authorization_endpoint, device_code_form(settings))
+    answer = post_form(settings.device_authorization_endpoint, device_code_form(settings), timeout)
     if not isinstance(answer, dict) or "error" in answer:
         detail = answer if isinstance(answer, dict) else {}
         raise OAuthError(
@@ -267,7 +281,7 @@ def sign_in_with_device(
         if time.monotonic() + interval > deadline:
             raise OAuthError("expired_token", "the code expired before sign-in finished")
         sleep(interval)
-        reply = post_form(settings.token_endpoint, form)
+        reply = post_form(settings.token_endpoint, form, timeout)
         error = reply.get("error") if isinstance(reply, dict) else None
         if error == "authorization_pending":
             continue

@@ -47,8 +47,11 @@ NETWORK_MODULES = {
     "smtp_errors.py",
     "tls.py",
     "imap_sent.py",
+    "imap_wire.py",
+    "imap_errors.py",
     "smtp_auth.py",
     "oauth2_http.py",
+    "oauth2_wire.py",
 }
 NETWORK_IMPORTS = {"smtplib", "imaplib", "ssl", "socket", "http", "urllib.request"}
 
