@@ -68,11 +68,15 @@ class _DeadlineSocket:
         return getattr(self._sock, name)
 
 
-class _BoundedHTTP(http.client.HTTPConnection):
+class _WithDeadline:
+    """A connection that knows the exchange's deadline (mixed in before the http.client one)."""
+
     def __init__(self, *args: Any, deadline: float, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
+        super().__init__(*args, **kwargs)  # type: ignore[call-arg]
         self.deadline = deadline
 
+
+class _BoundedHTTP(_WithDeadline, http.client.HTTPConnection):
     def connect(self) -> None:
         self.timeout = _left(self.deadline)
         try:
@@ -82,11 +86,7 @@ class _BoundedHTTP(http.client.HTTPConnection):
         self.sock = _DeadlineSocket(self.sock, self.deadline)
 
 
-class _BoundedHTTPS(http.client.HTTPSConnection):
-    def __init__(self, *args: Any, deadline: float, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.deadline = deadline
-
+class _BoundedHTTPS(_WithDeadline, http.client.HTTPSConnection):
     def connect(self) -> None:
         self.timeout = _left(self.deadline)
         try:
