@@ -12,6 +12,7 @@ stays testable on its own and the faces wire in the real lifecycle.
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -283,35 +284,36 @@ def _unrecorded(
     later: dict[str, tuple[int, str]],
     write_error: OSError,
 ) -> str:
-    """After a 250 the outbox took no write (full disk, read-only folder). Never guess,
-    never resend: hold the entry with words that say it WAS delivered (narrowed to the
-    recipients still owed, so `retry` reaches only them). If even that fails, the state on
-    disk is still "sending", which the next flush holds for the person, never sends; the
-    sentence says it was delivered and must be dropped by hand."""
+    """After a 250 the outbox took no write (full disk, read-only folder); never resend.
+    All delivered: the entry goes, as on success (unlinking needs no room; held naming
+    everyone, a `retry` would send it twice). Some refused for now: held for them only. If
+    that fails too, the entry stays "sending", which a flush holds, never sends."""
     why = write_error.strerror or str(write_error)
+    delivered = f"was delivered to {', '.join(accepted)}"
     owed = ", ".join(later)
-    reason = f"was delivered to {', '.join(accepted)}"
-    if later:
-        reason += (
-            f"; {owed} refused it for now: `mailtui outbox retry {entry.id}` sends it to "
-            f"them only, or `mailtui outbox drop {entry.id}`"
-        )
+    if not later:
+        with contextlib.suppress(OSError):
+            outbox.remove(entry)
+            return (
+                f"Outbox entry {entry.id} {delivered}; the copy owed to the server's Sent "
+                f"folder could not be queued ({why}), so none is made."
+            )
     else:
-        reason += f": do not retry it; `mailtui outbox drop {entry.id}` removes it"
-    try:
-        owed_only = tuple(later) or entry.recipients
-        outbox.save(entry._replace(state=HELD, recipients=owed_only, last_error=reason))
-    except OSError:
-        told = (
-            f"Outbox entry {entry.id} was delivered to {', '.join(accepted)}, but the outbox "
-            f"could not record it ({why}). It stays in the outbox, held, and is never sent "
-            f"again on its own: drop it by hand with `mailtui outbox drop {entry.id}` once "
-            "the data folder is writable again."
+        reason = (
+            f"{delivered}; {owed} refused it for now: `mailtui outbox retry {entry.id}` sends "
+            f"it to them only, or `mailtui outbox drop {entry.id}`"
         )
-        if later:
-            told += f" {owed} refused it for now: send them the draft that drop leaves."
-        return told
-    return f"Outbox entry {entry.id} could not be updated ({why}), so it is held: it {reason}."
+        with contextlib.suppress(OSError):
+            outbox.save(entry._replace(state=HELD, recipients=tuple(later), last_error=reason))
+            return f"Outbox entry {entry.id} could not be updated ({why}); held: it {reason}."
+    told = (
+        f"Outbox entry {entry.id} {delivered}, but the outbox could not record it ({why}). "
+        "It stays in the outbox, held, and is never sent again on its own: drop it by hand "
+        f"with `mailtui outbox drop {entry.id}` once the data folder is writable again."
+    )
+    return told + (
+        f" {owed} refused it for now: send them the draft that drop leaves." if later else ""
+    )
 
 
 def copy_entry(

@@ -115,6 +115,28 @@ def test_full_disk_after_a_partial_250_never_resends_to_those_who_have_it(
     assert [e.state for e in outbox(home).entries()] == [HELD]
 
 
+def test_full_disk_after_a_250_to_everyone_leaves_no_entry_a_retry_could_resend(
+    data_folder, run, write_config, smtp_server, home
+):
+    """Delivered to all, but the copy owed to the server's Sent folder cannot be queued (the
+    disk is full): the entry goes, as on success, rather than staying held with every
+    recipient, where `mailtui outbox retry` would send the message a second time."""
+    queue_one(run, write_config, home)
+    server = smtp_server()
+    after_data(server, fill(data_folder))
+    imap = {"sent_copy": "both", "imap_host": "127.0.0.1", "imap_port": free_port()}
+    write_config(profile_toml(server, **imap))
+    flushed = run("outbox", "flush")
+    assert len(server.messages) == 1
+    assert "Traceback" not in flushed.err
+    said = " ".join((flushed.out + flushed.err).split())
+    assert "was delivered to rcpt@example.com" in said and "so none is made" in said, said
+    assert outbox(home).entries() == [] and outbox(home).problems == {}
+    os.unlink(data_folder / "filler")
+    again = run("outbox", "flush", "--now")
+    assert again.code == 0 and len(server.messages) == 1  # never twice
+
+
 def test_a_lost_message_file_is_listed_broken_skipped_and_dropped_truthfully(
     run, write_config, smtp_server, home
 ):
