@@ -8,7 +8,7 @@ import time
 from typing import TYPE_CHECKING
 
 from mailtui.outbox_queue import backoff
-from mailtui.outbox_send import _subject
+from mailtui.outbox_send import subject_of
 
 if TYPE_CHECKING:
     from mailtui.lifecycle import Outcome
@@ -33,7 +33,7 @@ def queue_refused_for_now(outcome: Outcome, store: Store, outbox: Outbox) -> Out
             bcc=prepared.bcc,
             smtputf8=prepared.smtputf8,
             reason=f"refused for now: {said}",
-            subject=_subject(prepared.data),
+            subject=subject_of(prepared.data),
             attempts=1,  # this send was the first try
             next_due=now + backoff(1),
             now=now,

@@ -184,7 +184,7 @@ def queue_prepared(outbox: Outbox, prepared: Prepared, error: MailError) -> Entr
         bcc=prepared.bcc,
         smtputf8=prepared.smtputf8,
         reason=reason,
-        subject=_subject(prepared.data),
+        subject=subject_of(prepared.data),
         attempts=1,  # the send that just failed; the first retry is due at once
         held=maybe_delivered(error),
     )
@@ -211,7 +211,7 @@ def copy_or_owe(outbox: Outbox, prepared: Prepared, prompt: Prompt | None) -> tu
             bcc=prepared.bcc,
             kind=IMAP_COPY,
             reason=said,
-            subject=_subject(prepared.data),
+            subject=subject_of(prepared.data),
             attempts=1,  # so the next try looks first whether this one stored it after all
             next_due=now + backoff(1),
             now=now,
@@ -335,7 +335,7 @@ def _header(data: bytes, name: str) -> str:
     return found.group(1).decode("utf-8", "replace").strip() if found else ""
 
 
-def _subject(data: bytes) -> str:
+def subject_of(data: bytes) -> str:
     from email.header import decode_header, make_header
 
     raw = _header(data, "Subject")

@@ -13,7 +13,7 @@ import pytest
 from test_hostile_servers import MEMORY_BOUND, TIMEOUT, bounded_run, trickle
 from test_imap_sent import IMAP_PASSWORD, dovecot, imap_profile, needs_dovecot  # noqa: F401
 
-from conftest import Certs, profile_toml
+from conftest import Certs, Server, profile_toml
 from mailtui import imap_sent
 from mailtui.config import Profile
 from mailtui.errors import ConnectError, MailError, ProtocolError
@@ -187,22 +187,25 @@ def test_hostile_imap_after_login_ends_bounded(case, raw_server, certs):
     assert peak < MEMORY_BOUND, peak
 
 
+def hostile_imap_profile(smtp: Server, imap_port: int, certs: Certs) -> str:
+    """A profile that sends through `smtp` and keeps the Sent copy on the IMAP server too."""
+    return profile_toml(
+        smtp,
+        timeout=TIMEOUT,
+        sent_copy="both",
+        imap_host="127.0.0.1",
+        imap_port=imap_port,
+        username="john",
+        password=PASSWORD,
+        ca_file=str(certs.ca_file),
+    )
+
+
 def test_a_send_with_a_hostile_imap_server_is_sent_and_owes_the_copy(
     raw_server, smtp_server, write_config, run, certs
 ):
     imap = raw_server(logged_in_peer(Certs.context(certs.server), silent_after_login))
-    write_config(
-        profile_toml(
-            smtp_server(),
-            timeout=TIMEOUT,
-            sent_copy="both",
-            imap_host="127.0.0.1",
-            imap_port=imap.port,
-            username="john",
-            password=PASSWORD,
-            ca_file=str(certs.ca_file),
-        )
-    )
+    write_config(hostile_imap_profile(smtp_server(), imap.port, certs))
     result, elapsed, _ = bounded_run(
         run, "send", "--to", "rcpt@example.com", "--subject", "s", "--body", "x"
     )
@@ -218,18 +221,7 @@ def test_check_against_a_hostile_imap_server_ends_bounded(
     raw_server, smtp_server, write_config, run, certs
 ):
     imap = raw_server(logged_in_peer(Certs.context(certs.server), literal_trickled_in_list))
-    write_config(
-        profile_toml(
-            smtp_server(),
-            timeout=TIMEOUT,
-            sent_copy="both",
-            imap_host="127.0.0.1",
-            imap_port=imap.port,
-            username="john",
-            password=PASSWORD,
-            ca_file=str(certs.ca_file),
-        )
-    )
+    write_config(hostile_imap_profile(smtp_server(), imap.port, certs))
     result, elapsed, peak = bounded_run(run, "check")
     assert "FAILED" in result.out and result.code != 0, result.out
     assert f"IMAP server 127.0.0.1:{imap.port} did not answer within 2 s" in result.out
