@@ -144,7 +144,12 @@ class Store:
                 if path.name.startswith("."):
                     continue
                 with contextlib.suppress(FileNotFoundError):
-                    found.append((path.stat().st_mtime, Stored(path.name.split(":2,")[0], path)))
+                    found_stat = path.stat()
+                    # drafts/ is shared with other programs: a FIFO or a device there would
+                    # hang whoever reads it (the composer restoring its last draft at start).
+                    if stat.S_ISREG(found_stat.st_mode):
+                        stored = Stored(path.name.split(":2,")[0], path)
+                        found.append((found_stat.st_mtime, stored))
         return [stored for _, stored in sorted(found, key=lambda pair: pair[0])]
 
     @staticmethod

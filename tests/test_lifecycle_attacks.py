@@ -5,6 +5,7 @@ the send" is a state, not a timing."""
 
 from __future__ import annotations
 
+import os
 import threading
 from email import message_from_bytes, policy
 from pathlib import Path
@@ -560,3 +561,20 @@ async def test_notifications_show_names_with_brackets_and_backslashes_literally(
         (note,) = app._notifications
     shown = (Content.from_markup(note.message) if note.markup else Content(note.message)).plain
     assert "written for profile [b]gone\\, which" in shown, shown
+
+
+async def test_a_fifo_or_a_device_in_drafts_is_not_opened(make_app, home):
+    """drafts/ is shared with other mail programs: a FIFO there hung the composer at start
+    (reading it to restore the last draft), and a link to /dev/zero would never end."""
+    from mailtui.draft_mail import draft_to_message
+    from mailtui.store import Store
+
+    store = Store(data_dir(home))
+    real = store.save_draft(draft_to_message(Draft(body="the real one"), "test")).path
+    cur = data_dir(home) / "drafts" / "cur"
+    os.mkfifo(cur / "9999999999.fifo:2,D")
+    (cur / "9999999999.zero:2,D").symlink_to("/dev/zero")
+    assert [d.path for d in store.drafts()] == [real]
+    app = make_app(profile_toml(None, port=1))
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: app.composer.current_draft().body == "the real one")
